@@ -1,0 +1,1 @@
+"""Backends: what the supervisor runs and jupyter-server-proxy proxies."""

@@ -1,0 +1,1 @@
+"""REST and WebSocket handlers of the Workbench server extension."""

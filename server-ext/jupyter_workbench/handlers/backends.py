@@ -1,0 +1,164 @@
+"""REST API for the backend catalogue and lifecycle, under ``{base_url}workbench/api/``.
+
+``GET  backends``                 catalogue: name, title, available, reason, install_hint,
+                                  version, state, … for every backend
+``GET  backends/{name}``          state, pid, restarts, last exit code, started_at, url,
+                                  live log tail, …
+``POST backends/{name}/start``    start and wait until running or failed
+``POST backends/{name}/stop``     stop (TERM, grace, KILL)
+``POST backends/{name}/restart``  stop, then start and wait
+``GET  backends/{name}/logs``     the last log lines (``?lines=N``, at most 500)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from ..supervisor import LOG_LINES, State
+from .base import WorkbenchAPIHandler
+
+_NAME = r"(?P<name>[^/]+)"
+
+
+class _BackendHandler(WorkbenchAPIHandler):
+    """Shared lookups for the per-backend routes."""
+
+    def managed(self, name: str) -> Any:
+        """The managed process of ``name``, or a 404 JSON error."""
+        managed = self.workbench.supervisor.get(name)
+        if managed is None:
+            raise web.HTTPError(404, f"No backend named {name!r}")
+        return managed
+
+    async def describe(self, name: str, *, full: bool) -> dict[str, Any]:
+        """The catalogue entry of ``name`` (plus runtime status when ``full``)."""
+        app = self.workbench
+        backend = app.catalogue[name]
+        managed = app.supervisor.get(name)
+        detection = await app.detection(name)
+        entry: dict[str, Any] = {
+            "name": name,
+            "title": backend.title or name,
+            "description": backend.description,
+            "kind": backend.kind,
+            "icon": backend.icon,
+            "open_in": backend.open_in,
+            "allows_framing": backend.allows_framing,
+            "available": detection.available,
+            "reason": detection.reason,
+            "install_hint": detection.install_hint,
+            "version": detection.version,
+            "state": managed.state.value,
+            "url": url_path_join(managed.ctx.url, backend.open_path) if backend.open_path
+            else managed.ctx.url,
+            "raw_socket": backend.raw_socket,
+        }
+        if full:
+            entry.update(managed.status(log_tail=app.status_log_lines))
+            entry["detection"] = detection.to_json()
+            entry.update(backend.extra_info())
+        return entry
+
+
+class BackendListHandler(_BackendHandler):
+    """``GET backends``: the whole catalogue."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        refresh = self.get_query_argument("refresh", "0")
+        if refresh not in {"0", "1", "true", "false"}:
+            raise web.HTTPError(400, "refresh must be 0 or 1")
+        await self.workbench.detections(refresh=refresh in {"1", "true"})
+        entries = [await self.describe(name, full=False) for name in self.workbench.catalogue]
+        self.write_json({"backends": entries})
+
+
+class BackendHandler(_BackendHandler):
+    """``GET backends/{name}``: one backend's status."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        self.managed(name)
+        self.write_json(await self.describe(name, full=True))
+
+
+class BackendActionHandler(_BackendHandler):
+    """``POST backends/{name}/{start|stop|restart}``."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str, action: str) -> None:
+        managed = self.managed(name)
+        if action not in {"start", "stop", "restart"}:
+            raise web.HTTPError(404, f"Unknown action {action!r}; use start, stop or restart")
+        self.get_json_body_or_400()
+        if action in {"start", "restart"}:
+            detection = await self.workbench.detection(name)
+            if not detection.available:
+                raise web.HTTPError(
+                    409,
+                    f"{name} is not available: {detection.reason}"
+                    + (f" — {detection.install_hint}" if detection.install_hint else ""),
+                )
+        if action == "start":
+            await managed.start()
+        elif action == "stop":
+            await managed.stop()
+        else:
+            await managed.restart()
+        entry = await self.describe(name, full=True)
+        ok = action == "stop" or managed.state == State.RUNNING
+        self.write_json(entry, status=200 if ok else 502)
+
+
+class BackendLogsHandler(_BackendHandler):
+    """``GET backends/{name}/logs``: the last lines the backend printed."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        managed = self.managed(name)
+        raw = self.get_query_argument("lines", str(LOG_LINES))
+        try:
+            lines = int(raw)
+        except ValueError as err:
+            raise web.HTTPError(400, f"lines must be an integer, not {raw!r}") from err
+        if not 0 < lines <= LOG_LINES:
+            raise web.HTTPError(400, f"lines must be between 1 and {LOG_LINES}")
+        self.write_json({"name": name, "lines": list(managed.logs)[-lines:]})
+
+
+class NotFoundHandler(WorkbenchAPIHandler):
+    """Any other path under ``workbench/api/``: a JSON 404."""
+
+    @web.authenticated
+    @authorized
+    def prepare_404(self) -> None:
+        raise web.HTTPError(404, f"No Workbench API route {self.request.path!r}")
+
+    def get(self, *args: Any) -> None:
+        self.prepare_404()
+
+    post = put = delete = patch = get
+
+
+def backend_handlers() -> list[tuple[str, type, dict[str, Any]]]:
+    """Handlers for the backend API, relative to ``base_url``."""
+    api = "workbench/api"
+    return [
+        (url_path_join(api, "backends"), BackendListHandler, {}),
+        (url_path_join(api, "backends", _NAME), BackendHandler, {}),
+        (url_path_join(api, "backends", _NAME, "logs"), BackendLogsHandler, {}),
+        (url_path_join(api, "backends", _NAME, r"(?P<action>[^/]+)"), BackendActionHandler, {}),
+    ]
+
+
+def fallback_handlers() -> list[tuple[str, type, dict[str, Any]]]:
+    """A JSON 404 for unknown API paths (registered after every feature)."""
+    return [(r"workbench/api/.*", NotFoundHandler, {})]
