@@ -1,0 +1,170 @@
+import {
+  IBackendInfo,
+  IWorkbench,
+  WorkbenchClient
+} from '@jupyter-workbench/services';
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+/**
+ * The Workbench model: the catalogue, polled in the background, and the openers.
+ *
+ * The first fetch starts when the model is created and never blocks JupyterLab's start.
+ */
+export class WorkbenchModel implements IWorkbench {
+  /**
+   * Create the model; `pollInterval` is in milliseconds.
+   */
+  constructor(options: WorkbenchModel.IOptions) {
+    this.client = options.client;
+    this._opener = options.defaultOpener;
+    this._poll = new Poll({
+      factory: () => this._fetch(),
+      frequency: {
+        interval: options.pollInterval ?? 10000,
+        backoff: true,
+        max: 60000
+      },
+      name: '@jupyter-workbench/launcher:catalogue',
+      standby: 'when-hidden'
+    });
+    this.ready = this._poll.tick.then(() => undefined);
+  }
+
+  /** The REST client. */
+  readonly client: WorkbenchClient;
+
+  /** Resolves after the first catalogue fetch. */
+  readonly ready: Promise<void>;
+
+  /** The catalogue as last fetched. */
+  get backends(): ReadonlyArray<IBackendInfo> {
+    return this._backends;
+  }
+
+  /** The last error of a catalogue fetch, if the last fetch failed. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /** Emitted when the catalogue or a state changed. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Whether the model is disposed. */
+  get isDisposed(): boolean {
+    return this._poll.isDisposed;
+  }
+
+  /**
+   * Fetch the catalogue now.
+   */
+  async refresh(): Promise<void> {
+    await this._poll.refresh();
+    await this._poll.tick;
+  }
+
+  /**
+   * The catalogue entry named `name`.
+   */
+  find(name: string): IBackendInfo | undefined {
+    return this._backends.find(backend => backend.name === name);
+  }
+
+  /**
+   * Update one entry's state locally (e.g. from a status answer) and notify.
+   */
+  updateState(name: string, state: IBackendInfo['state']): void {
+    const backend = this.find(name);
+    if (backend && backend.state !== state) {
+      backend.state = state;
+      this._changed.emit();
+    }
+  }
+
+  /**
+   * Open backend `name` with the opener registered for its kind.
+   */
+  async open(name: string, options: IWorkbench.IOpenOptions = {}): Promise<void> {
+    await this.openWidget(name, options);
+  }
+
+  /**
+   * Open backend `name` and return the widget the opener made (if any).
+   */
+  async openWidget(
+    name: string,
+    options: IWorkbench.IOpenOptions = {}
+  ): Promise<import('@lumino/widgets').Widget | null> {
+    if (!this.find(name)) {
+      await this.ready;
+    }
+    const backend = this.find(name);
+    if (!backend) {
+      throw new Error(`No Workbench backend named "${name}"`);
+    }
+    const opener = this._openers.get(backend.kind) ?? this._opener;
+    return opener.open(backend, options);
+  }
+
+  /**
+   * Register the opener of backends of `kind`.
+   */
+  registerOpener(kind: string, opener: IWorkbench.IOpener): IDisposable {
+    this._openers.set(kind, opener);
+    return new DisposableDelegate(() => {
+      if (this._openers.get(kind) === opener) {
+        this._openers.delete(kind);
+      }
+    });
+  }
+
+  /**
+   * Stop polling.
+   */
+  dispose(): void {
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
+
+  private async _fetch(): Promise<void> {
+    try {
+      const backends = await this.client.listBackends();
+      this._error = null;
+      if (JSON.stringify(backends) !== JSON.stringify(this._backends)) {
+        this._backends = backends;
+        this._changed.emit();
+      }
+    } catch (error) {
+      this._error = String((error as Error).message ?? error);
+      this._changed.emit();
+      throw error;
+    }
+  }
+
+  private _backends: IBackendInfo[] = [];
+  private _changed = new Signal<this, void>(this);
+  private _error: string | null = null;
+  private _opener: IWorkbench.IOpener;
+  private _openers = new Map<string, IWorkbench.IOpener>();
+  private _poll: Poll;
+}
+
+/**
+ * The model's types.
+ */
+export namespace WorkbenchModel {
+  /**
+   * Options of the model.
+   */
+  export interface IOptions {
+    /** The REST client. */
+    client: WorkbenchClient;
+    /** Opener of kinds without a registered opener (the web opener). */
+    defaultOpener: IWorkbench.IOpener;
+    /** Catalogue poll interval in milliseconds. */
+    pollInterval?: number;
+  }
+}

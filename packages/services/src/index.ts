@@ -1,0 +1,7 @@
+/**
+ * @packageDocumentation
+ * @module services
+ */
+
+export * from './api';
+export * from './tokens';

@@ -1,0 +1,413 @@
+"""Rendering mode selection and the renderer check of a running desktop.
+
+Modes, best first:
+
+``sidecar``
+    VirtualGL's GLX back end on a reachable 3D X server (the Xorg sidecar of the pod,
+    ``VGL_DISPLAY=:0``). Tried only when a 3D X display is configured.
+``egl``
+    VirtualGL's EGL back end on a GPU device: ``vglrun`` present, a device node
+    (``/dev/dri/card*``, ``renderD*``) or NVIDIA's EGL vendor file, confirmed by ``eglinfo``.
+``software``
+    Mesa (llvmpipe) inside Xvnc's own GLX: always possible, never accelerated.
+
+An explicitly configured mode is honoured when its requirements are met; otherwise the
+selection falls back (to software) and says why. Whatever the selection, the renderer
+report comes from ``glxinfo -B`` run on the desktop's display (through ``vglrun`` in GPU
+modes), so the UI shows the renderer actually in use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import os
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..backends.base import find_executable
+
+MODES = ("sidecar", "egl", "software")
+#: Renderer strings of software rasterizers.
+SOFTWARE_RENDERERS = re.compile(r"llvmpipe|softpipe|swrast|software rasterizer|lavapipe",
+                                re.IGNORECASE)
+#: Mesa EGL driver names of software rasterizers.
+SOFTWARE_EGL_DRIVERS = {"swrast", "kms_swrast", "llvmpipe", "softpipe"}
+#: Where VirtualGL installs its programs when they are not on PATH.
+VIRTUALGL_BIN = "/opt/VirtualGL/bin"
+
+
+@dataclass
+class RenderingSettings:
+    """What the mode selection looks at (from config, then the pod environment).
+
+    Attributes:
+        requested: ``auto``, ``sidecar``, ``egl`` or ``software``.
+        vgl_display: The 3D X server of the sidecar (e.g. ``:0``); ``None`` = no sidecar.
+        sidecar_timeout: Seconds to wait for the sidecar's X server to answer.
+        egl_device: ``VGL_DISPLAY`` for the EGL back end (``egl0``, ``/dev/dri/card0``).
+        vglrun: Name or path of ``vglrun``.
+        eglinfo: Name or path of ``eglinfo``; ``eglinfo_args`` its arguments.
+        glxinfo: Name or path of ``glxinfo``.
+        dri_dir: Where GPU device nodes live.
+        egl_vendor_dirs: glvnd EGL vendor directories (for ``10_nvidia.json``).
+        source: Where ``requested``/``vgl_display`` came from (for the report).
+    """
+
+    requested: str = "auto"
+    vgl_display: str | None = None
+    sidecar_timeout: float = 5.0
+    egl_device: str = "egl0"
+    vglrun: str = "vglrun"
+    eglinfo: str = "eglinfo"
+    eglinfo_args: list[str] = field(default_factory=list)
+    glxinfo: str = "glxinfo"
+    dri_dir: str = "/dev/dri"
+    egl_vendor_dirs: list[str] = field(
+        default_factory=lambda: ["/usr/share/glvnd/egl_vendor.d", "/etc/glvnd/egl_vendor.d"]
+    )
+    source: str = "default"
+
+
+@dataclass
+class ModeSelection:
+    """The chosen mode and why each better one was rejected."""
+
+    mode: str
+    requested: str
+    source: str
+    vglrun: str | None = None
+    vgl_display: str | None = None
+    rejected: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    selected_at: float = field(default_factory=time.time)
+
+    @property
+    def gpu(self) -> bool:
+        """Whether the session runs under VirtualGL."""
+        return self.mode in {"sidecar", "egl"}
+
+    def session_env(self) -> dict[str, str]:
+        """Environment for the session (and every app it starts)."""
+        env = {"WORKBENCH_RENDERING_MODE": self.mode}
+        if self.gpu and self.vglrun and self.vgl_display:
+            env.update({
+                "VGL_DISPLAY": self.vgl_display,
+                "VGL_COMPRESS": "proxy",  # Xvnc is a local X proxy: no image transport
+                "WORKBENCH_VGLRUN": self.vglrun,
+            })
+        return env
+
+    def vglrun_argv(self, *, wm: bool = False) -> list[str]:
+        """``vglrun [+wm] -d <display>`` in GPU modes, else nothing."""
+        if not (self.gpu and self.vglrun and self.vgl_display):
+            return []
+        return [self.vglrun, *(["+wm"] if wm else []), "-d", self.vgl_display]
+
+    def to_json(self) -> dict[str, Any]:
+        """Serialise for the REST API."""
+        return asdict(self)
+
+
+async def run_capture(argv: list[str], env: dict[str, str] | None = None,
+                      timeout: float = 10.0) -> tuple[int | None, str]:
+    """Run ``argv``; return (exit code or None on timeout/missing program, combined output)."""
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+    except OSError as err:
+        return None, f"{argv[0]}: {err.strerror or err}"
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except asyncio.TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return None, f"{argv[0]} did not answer within {timeout:g} s"
+    return proc.returncode, out.decode("utf-8", "replace")
+
+
+def find_tool(name: str) -> str | None:
+    """``name`` as given when it is a path, else on PATH, else in /opt/VirtualGL/bin."""
+    if os.sep in name:
+        return name if os.access(name, os.X_OK) else None
+    path = os.environ.get("PATH", "") + os.pathsep + VIRTUALGL_BIN
+    return find_executable([name], path=path)
+
+
+async def x_server_reachable(display: str, timeout: float) -> tuple[bool, str]:
+    """Whether an X server answers on ``display`` within ``timeout`` seconds.
+
+    Uses :func:`jupyter_workbench.rendering.wait_for_x_server` (the pod-side helper) when
+    it is available, else polls ``xdpyinfo``.
+    """
+    try:
+        from .. import rendering  # written by the Kubernetes feature
+    except ImportError:
+        rendering = None  # type: ignore[assignment]
+    waiter = getattr(rendering, "wait_for_x_server", None)
+    if waiter is not None:
+        report = await waiter(display, timeout)
+        return _report_ok(report), _report_text(report)
+    xdpyinfo = find_tool("xdpyinfo")
+    if not xdpyinfo:
+        return False, "xdpyinfo is not installed (apt install x11-utils)"
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        code, out = await run_capture([xdpyinfo, "-display", display],
+                                      timeout=max(0.5, min(remaining, 5.0)))
+        if code == 0:
+            return True, f"X server {display} answers"
+        if time.monotonic() >= deadline:
+            last = out.strip().splitlines()[-1] if out.strip() else "no answer"
+            return False, f"no X server answers on {display} within {timeout:g} s ({last})"
+        await asyncio.sleep(0.25)
+
+
+def _report_ok(report: Any) -> bool:
+    if isinstance(report, bool):
+        return report
+    if isinstance(report, dict):
+        return bool(report.get("ok", report.get("reachable", report.get("ready"))))
+    for attr in ("ok", "reachable", "ready"):
+        if hasattr(report, attr):
+            return bool(getattr(report, attr))
+    return bool(report)
+
+
+def _report_text(report: Any) -> str:
+    if isinstance(report, dict):
+        return str(report.get("reason") or report.get("message") or report.get("detail") or "")
+    for attr in ("reason", "message", "detail"):
+        value = getattr(report, attr, None)
+        if value:
+            return str(value)
+    return ""
+
+
+def gpu_device_evidence(settings: RenderingSettings) -> list[str]:
+    """Device nodes and NVIDIA EGL vendor files that suggest a usable GPU."""
+    found = sorted(
+        glob.glob(os.path.join(settings.dri_dir, "card*"))
+        + glob.glob(os.path.join(settings.dri_dir, "renderD*"))
+    )
+    for folder in settings.egl_vendor_dirs:
+        found.extend(sorted(glob.glob(os.path.join(folder, "*nvidia*.json"))))
+    return found
+
+
+def parse_eglinfo(text: str) -> list[dict[str, str]]:
+    """Sections of ``eglinfo`` output: ``{"section", "vendor", "driver"}`` for each display."""
+    sections: list[dict[str, str]] = []
+    current: dict[str, str] = {"section": ""}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.endswith("platform:") or re.match(r"^Device #\d+:$", line):
+            if "vendor" in current:
+                sections.append(current)
+            current = {"section": line.rstrip(":")}
+        elif line.startswith("EGL vendor string:"):
+            if "vendor" in current:
+                sections.append(current)
+                current = {"section": current["section"]}
+            current["vendor"] = line.split(":", 1)[1].strip()
+        elif line.startswith("EGL driver name:"):
+            current["driver"] = line.split(":", 1)[1].strip()
+    if "vendor" in current:
+        sections.append(current)
+    return sections
+
+
+def hardware_egl(sections: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The sections whose EGL implementation is a GPU driver, not a software rasterizer."""
+    found = []
+    for section in sections:
+        vendor = section.get("vendor", "")
+        driver = section.get("driver", "")
+        if "mesa" not in vendor.lower():
+            found.append(section)  # NVIDIA's EGL (no Mesa software fallback there)
+        elif driver and driver not in SOFTWARE_EGL_DRIVERS:
+            found.append(section)  # a Mesa hardware driver (radeonsi, iris, …)
+    return found
+
+
+async def check_sidecar(settings: RenderingSettings, vglrun: str | None) -> str | None:
+    """``None`` when the sidecar mode is usable, else why not."""
+    if not settings.vgl_display:
+        return ("no 3D X server is configured (WORKBENCH_VGL_DISPLAY or "
+                "c.WorkbenchDesktop.vgl_display)")
+    if not vglrun:
+        return (f"3D X server {settings.vgl_display} is configured but vglrun (VirtualGL) "
+                "is not installed")
+    ok, detail = await x_server_reachable(settings.vgl_display, settings.sidecar_timeout)
+    if not ok:
+        return detail or f"the 3D X server {settings.vgl_display} is not reachable"
+    return None
+
+
+async def check_egl(settings: RenderingSettings, vglrun: str | None,
+                    warnings: list[str]) -> str | None:
+    """``None`` when the VirtualGL EGL mode is usable, else why not."""
+    if not vglrun:
+        return "vglrun (VirtualGL) is not installed"
+    evidence = gpu_device_evidence(settings)
+    if not evidence:
+        return (f"no GPU device node ({settings.dri_dir}/card*, renderD*) and no NVIDIA EGL "
+                "vendor file (10_nvidia.json)")
+    eglinfo = find_tool(settings.eglinfo)
+    if not eglinfo:
+        warnings.append("eglinfo is not installed: the EGL device was not confirmed before use")
+        return None
+    code, out = await run_capture([eglinfo, *settings.eglinfo_args],
+                                  env={"XDG_RUNTIME_DIR": os.environ.get("XDG_RUNTIME_DIR")
+                                       or "/tmp"}, timeout=15.0)
+    if code is None:
+        return f"eglinfo failed: {out.strip()[:200]}"
+    sections = parse_eglinfo(out)
+    if not hardware_egl(sections):
+        seen = sorted({f"{s.get('vendor')} {s.get('driver', '')}".strip() for s in sections})
+        return ("eglinfo found no hardware EGL device"
+                + (f" (only: {', '.join(seen)})" if seen else ""))
+    return None
+
+
+async def select_mode(settings: RenderingSettings, gpu_policy: str = "auto") -> ModeSelection:
+    """Pick the best usable mode; record why each better one was rejected.
+
+    ``gpu_policy`` (from the desktop profile): ``auto`` (best available), ``software``
+    (never VirtualGL) or ``require`` (the caller refuses to start without a GPU mode).
+    """
+    requested = settings.requested if settings.requested in MODES else "auto"
+    source = settings.source
+    if gpu_policy == "software" and requested == "auto":
+        requested, source = "software", "profile gpu policy"
+    vglrun = find_tool(settings.vglrun)
+    selection = ModeSelection(mode="software", requested=requested, source=source,
+                              vglrun=vglrun)
+    for mode in ("sidecar", "egl"):
+        if requested not in {"auto", mode}:
+            why = ("software rendering was requested" if requested == "software"
+                   else f"rendering mode {requested!r} was requested")
+            selection.rejected.append({"mode": mode, "reason": f"{why} ({source})"})
+            continue
+        if mode == "sidecar":
+            reason = await check_sidecar(settings, vglrun)
+            display = settings.vgl_display
+        else:
+            reason = await check_egl(settings, vglrun, selection.warnings)
+            display = settings.egl_device
+        if reason is None:
+            selection.mode = mode
+            selection.vgl_display = display
+            return selection
+        selection.rejected.append({"mode": mode, "reason": reason})
+    if requested in {"sidecar", "egl"}:
+        selection.warnings.append(
+            f"rendering mode {requested!r} was requested but is not usable; using software"
+        )
+    return selection
+
+
+def parse_glxinfo(text: str) -> dict[str, Any]:
+    """The renderer facts in ``glxinfo -B`` output."""
+    facts: dict[str, Any] = {}
+    keys = {
+        "OpenGL renderer string": "renderer",
+        "OpenGL vendor string": "vendor",
+        "OpenGL version string": "version",
+        "OpenGL core profile version string": "core_version",
+        "direct rendering": "direct_rendering",
+        "Accelerated": "accelerated_flag",
+        "Vendor": "device_vendor",
+        "Device": "device",
+        "Video memory": "video_memory",
+    }
+    for raw in text.splitlines():
+        if ":" not in raw:
+            continue
+        key, value = raw.split(":", 1)
+        name = keys.get(key.strip())
+        if name and name not in facts:
+            facts[name] = value.strip()
+    if "direct_rendering" in facts:
+        facts["direct_rendering"] = facts["direct_rendering"].lower().startswith("yes")
+    return facts
+
+
+def is_accelerated(facts: dict[str, Any]) -> bool | None:
+    """GPU-accelerated? From Mesa's ``Accelerated:`` line, else from the renderer string."""
+    flag = facts.get("accelerated_flag")
+    renderer = facts.get("renderer")
+    if renderer and SOFTWARE_RENDERERS.search(renderer):
+        return False
+    if flag:
+        return flag.lower().startswith("yes")
+    if renderer:
+        return True
+    return None
+
+
+async def renderer_report(display: str, xauthority: str | None, selection: ModeSelection,
+                          settings: RenderingSettings, timeout: float = 20.0) -> dict[str, Any]:
+    """Run ``glxinfo -B`` on ``display`` (under vglrun in GPU modes) and describe the result."""
+    report: dict[str, Any] = {
+        "display": display,
+        "mode": selection.mode,
+        "requested_mode": selection.requested,
+        "requested_by": selection.source,
+        "rejected": list(selection.rejected),
+        "warnings": list(selection.warnings),
+        "vgl_display": selection.vgl_display,
+        "renderer": None,
+        "vendor": None,
+        "version": None,
+        "accelerated": None,
+        "checked_at": time.time(),
+    }
+    glxinfo = find_tool(settings.glxinfo)
+    if not glxinfo:
+        report["error"] = "glxinfo is not installed (apt install mesa-utils)"
+        return report
+    argv = [*selection.vglrun_argv(), glxinfo, "-B"]
+    env = {**selection.session_env(), "DISPLAY": display}
+    if xauthority:
+        env["XAUTHORITY"] = xauthority
+    report["command"] = argv
+    code, out = await run_capture(argv, env=env, timeout=timeout)
+    facts = parse_glxinfo(out)
+    if code != 0 or "renderer" not in facts:
+        tail = " ".join(out.strip().splitlines()[-3:])[:300]
+        report["error"] = f"glxinfo failed (exit {code}): {tail}"
+        return report
+    accelerated = is_accelerated(facts)
+    report.update({
+        "renderer": facts.get("renderer"),
+        "vendor": facts.get("vendor"),
+        "version": facts.get("version"),
+        "direct_rendering": facts.get("direct_rendering"),
+        "accelerated": accelerated,
+    })
+    if selection.gpu and accelerated is False:
+        report["warnings"].append(
+            f"VirtualGL ({selection.mode}) is in use but the renderer is "
+            f"{facts.get('renderer')}: rendering is NOT accelerated"
+        )
+    return report
+
+
+def summary(report: dict[str, Any] | None) -> str | None:
+    """One line for the UI badge, e.g. ``software · llvmpipe (LLVM 15.0.6, 256 bits)``."""
+    if not report:
+        return None
+    if report.get("error"):
+        return f"{report['mode']} · renderer unknown"
+    accel = "GPU" if report.get("accelerated") else "software"
+    return f"{accel} ({report['mode']}) · {report.get('renderer')}"

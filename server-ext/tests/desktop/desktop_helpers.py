@@ -1,0 +1,57 @@
+"""Helpers shared by the desktop tests (imported by module name; conftest.py is not)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+
+import pytest
+
+needs_xvnc = pytest.mark.skipif(
+    shutil.which("Xvnc") is None or shutil.which("twm") is None,
+    reason="needs TigerVNC Xvnc and twm (apt install tigervnc-standalone-server twm)",
+)
+
+RFB_BANNER = b"RFB 003.008\n"
+
+
+async def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):
+    """Await ``predicate()`` (sync or async) until truthy; return its value or fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+async def start(api) -> dict:
+    """POST start and check the desktop is running; returns its status."""
+    code, data = await api("POST", "backends", "desktop", "start")
+    assert code == 200 and data["state"] == "running", data
+    return data
+
+
+async def status(api) -> dict:
+    """GET the desktop's status."""
+    code, data = await api("GET", "backends", "desktop")
+    assert code == 200, data
+    return data
+
+
+async def state_is(api, state: str):
+    """The status when the desktop is in ``state``, else ``None``."""
+    data = await status(api)
+    return data if data["state"] == state else None
+
+
+async def read_banner(ws) -> bytes:
+    """The first message of a proxied VNC WebSocket."""
+    message = await ws.read_message()
+    assert message is not None, "the proxy closed the WebSocket"
+    return message

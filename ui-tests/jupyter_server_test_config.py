@@ -1,0 +1,40 @@
+"""JupyterLab server configuration for the Galata tests.
+
+The server runs under a JupyterHub-like base URL (/user/alice/) with an empty token
+(galata's helper), the Workbench extension, and a custom backend ("hello", a tiny web
+app from the pytest programs) registered through config as an admin would.
+"""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from jupyterlab.galata import configure_jupyter_server
+
+HERE = Path(__file__).parent
+REPO = HERE.parent
+PROGRAMS = REPO / "server-ext" / "tests" / "programs"
+
+c = get_config()  # noqa: F821
+
+configure_jupyter_server(c)
+c.ServerApp.base_url = "/user/alice/"
+c.ServerApp.allow_root = True
+c.ServerApp.root_dir = os.environ.get("WORKBENCH_UI_ROOT") or tempfile.mkdtemp(
+    prefix="workbench-ui-"
+)
+c.LabApp.expose_app_in_browser = True
+
+c.WorkbenchApp.backends = {
+    "hello": {
+        "title": "Hello App",
+        "description": "A tiny web app registered by config (test)",
+        "command": [sys.executable, str(PROGRAMS / "webapp.py"), "{unix_socket}",
+                    "--title", "Hello from the Workbench", "--ready-after", "1"],
+        "readiness": {"kind": "http", "path": "/", "timeout": 20},
+        "open_in": "tab",
+    },
+}
+
+# Feature-specific settings (desktop, IDE doubles, GPU replay) are added below.

@@ -1,0 +1,45 @@
+/**
+ * Galata configuration: a real JupyterLab (with the Workbench) under a JupyterHub-like
+ * base URL, driven through Debian's Chromium (never a downloaded browser).
+ */
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+const PORT = Number(process.env.WORKBENCH_UI_PORT || 8888);
+const BASE_PATH = '/user/alice';
+
+module.exports = {
+  ...baseConfig,
+  timeout: 90000,
+  expect: { timeout: 20000 },
+  retries: process.env.CI ? 1 : 0,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    ...baseConfig.use,
+    baseURL: `http://localhost:${PORT}${BASE_PATH}`,
+    video: 'off',
+    trace: 'off',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run'
+      ]
+    }
+  },
+  webServer: [
+    {
+      command: `jupyter lab --config jupyter_server_test_config.py --port ${PORT}`,
+      url: `http://localhost:${PORT}${BASE_PATH}/lab`,
+      timeout: 120000,
+      reuseExistingServer: !process.env.CI,
+      stdout: process.env.WORKBENCH_UI_DEBUG ? 'pipe' : 'ignore',
+      stderr: process.env.WORKBENCH_UI_DEBUG ? 'pipe' : 'ignore'
+    }
+    // Feature-specific servers (e.g. the GPU panel on a replayed capture) go below.
+  ]
+};
