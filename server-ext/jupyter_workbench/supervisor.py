@@ -28,6 +28,7 @@ import logging
 import os
 import shutil
 import signal
+import subprocess
 import time
 from typing import Any
 
@@ -78,7 +79,8 @@ class ManagedProcess:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.state: State = State.STOPPED
-        self.proc: asyncio.subprocess.Process | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._exited: asyncio.Future[int] | None = None
         self.restarts = 0
         self.crashes_in_a_row = 0
         self.last_exit_code: int | None = None
@@ -99,7 +101,9 @@ class ManagedProcess:
     @property
     def pid(self) -> int | None:
         """PID of the backend's main process while it is alive."""
-        return self.proc.pid if self.proc and self.proc.returncode is None else None
+        if self.proc is None or self._exited is None or self._exited.done():
+            return None
+        return self.proc.pid
 
     async def start(self) -> State:
         """Start (if needed) and wait until the backend is running or has failed."""
@@ -127,7 +131,7 @@ class ManagedProcess:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await self._start_task
             async with self._lock:
-                if self.proc is not None and self.proc.returncode is None:
+                if self.pid is not None:
                     self._set_state(State.STOPPING)
                     await self._terminate_group()
                 await self._cleanup()
@@ -232,27 +236,34 @@ class ManagedProcess:
         env = dict(os.environ)
         env.update(plan.env)
         self._append_log(f"[workbench] starting: {' '.join(plan.argv)}")
-        self.proc = await asyncio.create_subprocess_exec(
-            *plan.argv,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
+        # Popen rather than asyncio's subprocess: asyncio's wait() also waits for the output
+        # pipe to close, which a session's grandchildren may keep open long after the
+        # backend itself has died. Exit is watched through a pidfd instead.
+        self.proc = subprocess.Popen(
+            plan.argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             cwd=plan.cwd or None,
             env=env,
             start_new_session=True,
-            limit=1 << 20,
         )
-        self._reader_task = asyncio.ensure_future(self._read_output(self.proc))
-        self._watch_task = asyncio.ensure_future(self._watch(self.proc))
+        self._exited = _watch_exit(self.proc)
+        reader = asyncio.StreamReader(limit=1 << 20)
+        loop = asyncio.get_running_loop()
+        assert self.proc.stdout is not None
+        await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), self.proc.stdout
+        )
+        self._reader_task = asyncio.ensure_future(self._read_output(reader))
+        self._watch_task = asyncio.ensure_future(self._watch(self.proc, self._exited))
 
-    async def _read_output(self, proc: asyncio.subprocess.Process) -> None:
-        assert proc.stdout is not None
+    async def _read_output(self, stream: asyncio.StreamReader) -> None:
         while True:
             try:
-                line = await proc.stdout.readline()
+                line = await stream.readline()
             except ValueError:  # a line longer than the stream limit
-                chunk = await proc.stdout.read(1 << 16)
-                line = chunk
+                line = await stream.read(1 << 16)
             except (asyncio.CancelledError, ConnectionError):
                 return
             if not line:
@@ -265,7 +276,7 @@ class ManagedProcess:
         assert self.proc is not None
         proc = self.proc
         while True:
-            if proc.returncode is not None:
+            if proc.poll() is not None:
                 await self._drain_reader()
                 self.last_exit_code = proc.returncode
                 self.error = (
@@ -284,15 +295,15 @@ class ManagedProcess:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(asyncio.shield(self._reader_task), 1.0)
 
-    async def _watch(self, proc: asyncio.subprocess.Process) -> None:
-        code = await proc.wait()
-        await self._drain_reader()
+    async def _watch(self, proc: subprocess.Popen[bytes], exited: asyncio.Future[int]) -> None:
+        code = await exited
         if proc is not self.proc or self._stopping or self.state != State.RUNNING:
             return
         self.last_exit_code = code
         uptime = time.time() - (self.ready_at or time.time())
         # Leftover children of the group (e.g. a session's helpers) go with it.
         await self._terminate_group(already_exited=True)
+        await self._drain_reader()
         if code == 0:
             self._append_log(f"[workbench] {self.backend.name} exited cleanly")
             await self._cleanup()
@@ -322,31 +333,22 @@ class ManagedProcess:
         await asyncio.shield(self._start_task)
 
     async def _terminate_group(self, already_exited: bool = False) -> None:
-        proc = self.proc
-        if proc is None:
+        proc, exited = self.proc, self._exited
+        if proc is None or exited is None:
             return
         pgid = proc.pid  # start_new_session=True: the group id is the child's pid
-        if not _group_alive(pgid):
-            if proc.returncode is None:
-                await proc.wait()
+        if exited.done() and not _group_alive(pgid):
             return
         _signal_group(pgid, signal.SIGTERM)
         deadline = time.monotonic() + self.backend.stop_grace
         while time.monotonic() < deadline:
-            if (already_exited or proc.returncode is not None) and not _group_alive(pgid):
+            if exited.done() and not _group_alive(pgid):
                 break
-            if proc.returncode is None:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(proc.wait()), 0.05)
-            else:
-                await asyncio.sleep(0.05)
-        if _group_alive(pgid) or proc.returncode is None:
+            await asyncio.sleep(0.05)
+        if not exited.done() or _group_alive(pgid):
             self._append_log(f"[workbench] {self.backend.name} ignored SIGTERM; sending SIGKILL")
             _signal_group(pgid, signal.SIGKILL)
-        if proc.returncode is None:
-            self.last_exit_code = await proc.wait()
-        else:
-            self.last_exit_code = proc.returncode
+        self.last_exit_code = await exited
         for _ in range(100):
             if not _group_alive(pgid):
                 break
@@ -362,6 +364,38 @@ class ManagedProcess:
             self.log.exception("[workbench] cleanup of %s failed", self.backend.name)
         if remove_dir:
             shutil.rmtree(self.ctx.socket_dir, ignore_errors=True)
+
+
+def _watch_exit(proc: subprocess.Popen[bytes]) -> asyncio.Future[int]:
+    """A future resolved with ``proc``'s exit code (reaped) as soon as it exits."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[int] = loop.create_future()
+
+    def check() -> bool:
+        code = proc.poll()
+        if code is None:
+            return False
+        if not future.done():
+            future.set_result(code)
+        return True
+
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # no pidfd (old kernel or Python): poll instead
+        async def poll() -> None:
+            while not check():
+                await asyncio.sleep(0.05)
+
+        asyncio.ensure_future(poll())
+        return future
+
+    def on_readable() -> None:
+        if check():
+            loop.remove_reader(pidfd)
+            os.close(pidfd)
+
+    loop.add_reader(pidfd, on_readable)
+    return future
 
 
 def _signal_group(pgid: int, sig: int) -> None:

@@ -135,15 +135,12 @@ class BackendLogsHandler(_BackendHandler):
 
 
 class NotFoundHandler(WorkbenchAPIHandler):
-    """Any other path under ``workbench/api/``: a JSON 404."""
+    """Any other path under ``workbench/api/``: a JSON 404 (after authentication)."""
 
     @web.authenticated
     @authorized
-    def prepare_404(self) -> None:
+    async def get(self, *args: Any) -> None:
         raise web.HTTPError(404, f"No Workbench API route {self.request.path!r}")
-
-    def get(self, *args: Any) -> None:
-        self.prepare_404()
 
     post = put = delete = patch = get
 
