@@ -30,8 +30,15 @@ c.WorkbenchApp.backends = {
     "hello": {
         "title": "Hello App",
         "description": "A tiny web app registered by config (test)",
-        "command": [sys.executable, str(PROGRAMS / "webapp.py"), "{unix_socket}",
-                    "--title", "Hello from the Workbench", "--ready-after", "1"],
+        "command": [
+            sys.executable,
+            str(PROGRAMS / "webapp.py"),
+            "{unix_socket}",
+            "--title",
+            "Hello from the Workbench",
+            "--ready-after",
+            "1",
+        ],
         "readiness": {"kind": "http", "path": "/", "timeout": 20},
         "open_in": "tab",
     },

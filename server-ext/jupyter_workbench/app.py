@@ -20,8 +20,25 @@ from .supervisor import BACKOFF_BASE, BACKOFF_CAP, Supervisor
 
 #: Backend names that would shadow Jupyter's own routes.
 RESERVED_NAMES = frozenset(
-    {"api", "lab", "tree", "files", "static", "workbench", "nbconvert", "edit", "view",
-     "notebooks", "terminals", "kernels", "login", "logout", "metrics", "server-proxy", "proxy"}
+    {
+        "api",
+        "lab",
+        "tree",
+        "files",
+        "static",
+        "workbench",
+        "nbconvert",
+        "edit",
+        "view",
+        "notebooks",
+        "terminals",
+        "kernels",
+        "login",
+        "logout",
+        "metrics",
+        "server-proxy",
+        "proxy",
+    }
 )
 
 
@@ -120,7 +137,9 @@ class WorkbenchApp(ExtensionApp):
             self.log.error("[workbench] backend name %r is reserved; ignored", backend.name)
             return
         if backend.name in self.catalogue:
-            self.log.warning("[workbench] backend %r defined twice; the later one wins", backend.name)
+            self.log.warning(
+                "[workbench] backend %r defined twice; the later one wins", backend.name
+            )
         base_url = self.serverapp.base_url
         socket_dir = os.path.join(self.socket_root, backend.name)
         ctx = LaunchContext(

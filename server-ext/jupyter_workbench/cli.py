@@ -1,6 +1,7 @@
 """``jupyter workbench`` command line: dispatches to the feature CLIs.
 
-``jupyter workbench gpu …``   GPU snapshot and health verdict (see :mod:`jupyter_workbench.gpu.cli`).
+``jupyter workbench gpu …``   GPU snapshot and health verdict
+(see :mod:`jupyter_workbench.gpu.cli`).
 ``jupyter workbench kube …``  KubeSpawner / Zero-to-JupyterHub recipes (see
 :mod:`jupyter_workbench.kubespawner.cli`).
 """

@@ -157,7 +157,9 @@ class ManagedProcess:
             "last_exit_code": self.last_exit_code,
             "started_at": self.started_at,
             "ready_at": self.ready_at,
-            "uptime": (now - self.ready_at) if self.state == State.RUNNING and self.ready_at else None,
+            "uptime": (now - self.ready_at)
+            if self.state == State.RUNNING and self.ready_at
+            else None,
             "elapsed": (now - self.started_at)
             if self.state == State.STARTING and self.started_at
             else None,
@@ -172,7 +174,9 @@ class ManagedProcess:
     # ------------------------------------------------------------------ internals
     def _set_state(self, state: State) -> None:
         if state != self.state:
-            self.log.info("[workbench] %s: %s → %s", self.backend.name, self.state.value, state.value)
+            self.log.info(
+                "[workbench] %s: %s → %s", self.backend.name, self.state.value, state.value
+            )
         self.state = state
         self.changed.set()
         self.changed = asyncio.Event()
@@ -252,9 +256,7 @@ class ManagedProcess:
         reader = asyncio.StreamReader(limit=1 << 20)
         loop = asyncio.get_running_loop()
         assert self.proc.stdout is not None
-        await loop.connect_read_pipe(
-            lambda: asyncio.StreamReaderProtocol(reader), self.proc.stdout
-        )
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), self.proc.stdout)
         self._reader_task = asyncio.ensure_future(self._read_output(reader))
         self._watch_task = asyncio.ensure_future(self._watch(self.proc, self._exited))
 
@@ -366,6 +368,10 @@ class ManagedProcess:
             shutil.rmtree(self.ctx.socket_dir, ignore_errors=True)
 
 
+#: Exit pollers in flight (kept referenced so they are not garbage-collected).
+_POLLERS: set[asyncio.Future[None]] = set()
+
+
 def _watch_exit(proc: subprocess.Popen[bytes]) -> asyncio.Future[int]:
     """A future resolved with ``proc``'s exit code (reaped) as soon as it exits."""
     loop = asyncio.get_running_loop()
@@ -382,11 +388,13 @@ def _watch_exit(proc: subprocess.Popen[bytes]) -> asyncio.Future[int]:
     try:
         pidfd = os.pidfd_open(proc.pid)
     except (AttributeError, OSError):  # no pidfd (old kernel or Python): poll instead
+
         async def poll() -> None:
             while not check():
                 await asyncio.sleep(0.05)
+            _POLLERS.discard(asyncio.current_task())  # type: ignore[arg-type]
 
-        asyncio.ensure_future(poll())
+        _POLLERS.add(asyncio.ensure_future(poll()))
         return future
 
     def on_readable() -> None:

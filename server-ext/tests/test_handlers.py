@@ -119,7 +119,14 @@ async def test_bad_names_and_bodies(jp_fetch):
         jp_fetch, 404, "workbench", "api", "backends", "hello", "explode", method="POST", body=""
     )
     message = await expect_error(
-        jp_fetch, 400, "workbench", "api", "backends", "hello", "start", method="POST",
+        jp_fetch,
+        400,
+        "workbench",
+        "api",
+        "backends",
+        "hello",
+        "start",
+        method="POST",
         body="{not json",
     )
     assert "not valid JSON" in message

@@ -157,9 +157,7 @@ async def test_stop_kills_whole_group_even_if_sigterm_ignored(tmp_path):
     managed = make_managed(tmp_path, "--ignore-term", "--spawn-child", stop_grace=0.5)
     assert await managed.start() == State.RUNNING
     pid = managed.pid
-    child_pid = next(
-        int(line.split()[-1]) for line in managed.logs if line.startswith("child pid")
-    )
+    child_pid = next(int(line.split()[-1]) for line in managed.logs if line.startswith("child pid"))
     assert process_alive(child_pid)
     started = time.monotonic()
     assert await managed.stop() == State.STOPPED
@@ -172,11 +170,11 @@ async def test_stop_kills_whole_group_even_if_sigterm_ignored(tmp_path):
 
 
 async def test_crash_takes_leftover_children_with_it(tmp_path):
-    managed = make_managed(tmp_path, "--crash-after", "0.4", "--spawn-child", restart_on_crash=False)
-    assert await managed.start() == State.RUNNING
-    child_pid = next(
-        int(line.split()[-1]) for line in managed.logs if line.startswith("child pid")
+    managed = make_managed(
+        tmp_path, "--crash-after", "0.4", "--spawn-child", restart_on_crash=False
     )
+    assert await managed.start() == State.RUNNING
+    child_pid = next(int(line.split()[-1]) for line in managed.logs if line.startswith("child pid"))
     await wait_state(managed, State.FAILED)
     deadline = time.monotonic() + 5
     while process_alive(child_pid):

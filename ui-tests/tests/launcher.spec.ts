@@ -12,7 +12,9 @@ test.describe('Workbench launcher', () => {
     await request.post(`${baseURL}/${API}/hello/stop`, { data: {} });
   });
 
-  test('shows the Workbench section with the built-in tiles', async ({ page }) => {
+  test('shows the Workbench section with the built-in tiles', async ({
+    page
+  }) => {
     const section = page.locator('.jp-Launcher-section', {
       has: page.locator('.jp-Launcher-sectionTitle', { hasText: 'Workbench' })
     });
@@ -24,7 +26,11 @@ test.describe('Workbench launcher', () => {
     }
   });
 
-  test('a tile whose backend is missing explains why', async ({ page, request, baseURL }) => {
+  test('a tile whose backend is missing explains why', async ({
+    page,
+    request,
+    baseURL
+  }) => {
     const catalogue = await (await request.get(`${baseURL}/${API}`)).json();
     const missing = catalogue.backends.find((b: any) => !b.available);
     test.skip(!missing, 'every backend is installed on this machine');
@@ -35,32 +41,56 @@ test.describe('Workbench launcher', () => {
     await card.click();
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog).toContainText(`${missing.title} is not available`);
-    await expect(dialog.locator('.jp-WorkbenchUnavailable-reason')).toHaveText(missing.reason);
+    await expect(dialog.locator('.jp-WorkbenchUnavailable-reason')).toHaveText(
+      missing.reason
+    );
     await expect(dialog.locator('.jp-WorkbenchUnavailable-hint')).toContainText(
       missing.install_hint
     );
     await dialog.getByRole('button', { name: 'Ok' }).click();
   });
 
-  test('a custom backend starts from its tile and opens in a Lab tab', async ({ page }) => {
+  test('a custom backend starts from its tile and opens in a Lab tab', async ({
+    page
+  }) => {
     await page
-      .locator('.jp-LauncherCard', { has: page.locator('[data-workbench-tile="hello"]') })
+      .locator('.jp-LauncherCard', {
+        has: page.locator('[data-workbench-tile="hello"]')
+      })
       .click();
     const panel = page.locator('.jp-WorkbenchPanel[data-backend="hello"]');
     // Progress is visible while it starts (the app becomes ready after 1 s).
     await expect(panel).toHaveAttribute('data-phase', /starting|running/);
-    await expect(panel).toHaveAttribute('data-phase', 'running', { timeout: 30000 });
-    const frame = page.frameLocator('.jp-WorkbenchPanel[data-backend="hello"] iframe');
-    await expect(frame.locator('#greeting')).toHaveText('Hello from the Workbench');
-    await expect(page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: 'Hello App' })).toBeVisible();
+    await expect(panel).toHaveAttribute('data-phase', 'running', {
+      timeout: 30000
+    });
+    const frame = page.frameLocator(
+      '.jp-WorkbenchPanel[data-backend="hello"] iframe'
+    );
+    await expect(frame.locator('#greeting')).toHaveText(
+      'Hello from the Workbench'
+    );
+    await expect(
+      page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', {
+        hasText: 'Hello App'
+      })
+    ).toBeVisible();
   });
 
-  test('Stop and Restart work from the panel toolbar', async ({ page, request, baseURL }) => {
+  test('Stop and Restart work from the panel toolbar', async ({
+    page,
+    request,
+    baseURL
+  }) => {
     await page.evaluate(async () => {
-      await window.jupyterapp.commands.execute('workbench:open', { name: 'hello' });
+      await window.jupyterapp.commands.execute('workbench:open', {
+        name: 'hello'
+      });
     });
     const panel = page.locator('.jp-WorkbenchPanel[data-backend="hello"]');
-    await expect(panel).toHaveAttribute('data-phase', 'running', { timeout: 30000 });
+    await expect(panel).toHaveAttribute('data-phase', 'running', {
+      timeout: 30000
+    });
     const host = page.locator('.jp-WorkbenchPanel-host', { has: panel });
 
     await host.locator('.jp-Toolbar-item', { hasText: 'Stop' }).click();
@@ -69,7 +99,9 @@ test.describe('Workbench launcher', () => {
     expect(status.state).toBe('stopped');
 
     await panel.getByRole('button', { name: 'Start' }).click();
-    await expect(panel).toHaveAttribute('data-phase', 'running', { timeout: 30000 });
+    await expect(panel).toHaveAttribute('data-phase', 'running', {
+      timeout: 30000
+    });
     status = await (await request.get(`${baseURL}/${API}/hello`)).json();
     const firstPid = status.pid;
 
@@ -77,7 +109,9 @@ test.describe('Workbench launcher', () => {
     await expect
       .poll(
         async () => {
-          const now = await (await request.get(`${baseURL}/${API}/hello`)).json();
+          const now = await (
+            await request.get(`${baseURL}/${API}/hello`)
+          ).json();
           return now.state === 'running' && now.pid !== firstPid;
         },
         { timeout: 30000 }
@@ -85,16 +119,23 @@ test.describe('Workbench launcher', () => {
       .toBe(true);
     status = await (await request.get(`${baseURL}/${API}/hello`)).json();
     expect(status.restarts).toBeGreaterThanOrEqual(1);
-    const frame = page.frameLocator('.jp-WorkbenchPanel[data-backend="hello"] iframe');
-    await expect(frame.locator('#greeting')).toHaveText('Hello from the Workbench');
+    const frame = page.frameLocator(
+      '.jp-WorkbenchPanel[data-backend="hello"] iframe'
+    );
+    await expect(frame.locator('#greeting')).toHaveText(
+      'Hello from the Workbench'
+    );
   });
 
   test('commands are in the palette', async ({ page }) => {
     await page.keyboard.press('Control+Shift+C');
     await page.locator('.lm-CommandPalette-input').fill('Open Hello App');
-    await expect(page.locator('.lm-CommandPalette-item', { hasText: 'Open Hello App' })).toBeVisible();
+    await expect(
+      page.locator('.lm-CommandPalette-item', { hasText: 'Open Hello App' })
+    ).toBeVisible();
     await page.locator('.lm-CommandPalette-input').fill('Restart Hello App');
-    await expect(page.locator('.lm-CommandPalette-item', { hasText: 'Restart Hello App' })).toBeVisible();
+    await expect(
+      page.locator('.lm-CommandPalette-item', { hasText: 'Restart Hello App' })
+    ).toBeVisible();
   });
 });
-

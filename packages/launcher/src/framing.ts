@@ -44,7 +44,9 @@ function originMatches(source: string): boolean {
 /**
  * Fetch `url` and return the header that forbids framing it (`null` when it may, or when unknown).
  */
-export async function framingBlockedReason(url: string): Promise<string | null> {
+export async function framingBlockedReason(
+  url: string
+): Promise<string | null> {
   try {
     const response = await fetch(url, { credentials: 'same-origin' });
     const blockedBy = framingBlockedBy(

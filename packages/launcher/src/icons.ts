@@ -63,7 +63,10 @@ export function iconFor(name: string, icon: string): LabIcon {
   if (icon.trim().startsWith('<svg')) {
     let labIcon = custom.get(name);
     if (!labIcon) {
-      labIcon = new LabIcon({ name: `workbench:backend-${name}`, svgstr: icon });
+      labIcon = new LabIcon({
+        name: `workbench:backend-${name}`,
+        svgstr: icon
+      });
       custom.set(name, labIcon);
     }
     return labIcon;
@@ -77,7 +80,11 @@ export function iconFor(name: string, icon: string): LabIcon {
  * The SVG root carries `data-workbench-tile` (backend name) and `data-workbench-state`
  * (its state, or `unavailable`), so styles and tests can find the tile and its state.
  */
-export function tileIconFor(name: string, icon: string, state: string): LabIcon {
+export function tileIconFor(
+  name: string,
+  icon: string,
+  state: string
+): LabIcon {
   const key = `${name}/${state}/${icon.length}`;
   let labIcon = tiles.get(key);
   if (!labIcon) {

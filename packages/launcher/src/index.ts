@@ -26,21 +26,19 @@ import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import {
-  launchIcon,
-  refreshIcon,
-  stopIcon
-} from '@jupyterlab/ui-components';
+import { launchIcon, refreshIcon, stopIcon } from '@jupyterlab/ui-components';
 import { DisposableSet } from '@lumino/disposable';
 import { Menu, MenuBar, PanelLayout, Widget } from '@lumino/widgets';
 
 import { iconFor, tileIconFor } from './icons';
+import { ILauncherSettings, openInFor, tileCaption, tileLabel } from './labels';
 import { WorkbenchModel } from './model';
 import { BackendPanel } from './panel';
 
 export { BackendPanel } from './panel';
 export { WorkbenchModel } from './model';
 export { framingBlockedBy } from './framing';
+export * from './labels';
 export * from './icons';
 
 /**
@@ -97,19 +95,21 @@ function activate(
   const trans = translator.load('jupyter-workbench');
   const { commands, shell } = app;
   const category = trans.__('Workbench');
-  const settings: Private.ISettings = { openIn: {}, pollInterval: 10 };
+  const settings: ILauncherSettings = { openIn: {}, pollInterval: 10 };
   const tracker = new WidgetTracker<MainAreaWidget<BackendPanel>>({
     namespace: 'workbench'
   });
 
   const webOpener: IWorkbench.IOpener = {
     open: async (backend, options) => {
-      const openIn = Private.openInFor(backend, options, settings, !!launcher);
+      const openIn = openInFor(backend, options, settings, !!launcher);
       if (!launcher) {
         await Private.openStandalone(model, backend, trans);
         return null;
       }
-      const existing = tracker.find(w => w.content.backend.name === backend.name);
+      const existing = tracker.find(
+        w => w.content.backend.name === backend.name
+      );
       if (existing && openIn === 'tab') {
         shell.activateById(existing.id);
         if (existing.content.phase !== 'running') {
@@ -118,7 +118,8 @@ function activate(
         return existing;
       }
       // A browser tab must be opened during the click, before anything is awaited.
-      const popup = openIn === 'window' ? window.open('about:blank', '_blank') : null;
+      const popup =
+        openIn === 'window' ? window.open('about:blank', '_blank') : null;
       const content = new BackendPanel({
         backend,
         workbench: model,
@@ -161,11 +162,11 @@ function activate(
         return trans.__('Open %1', titleOf(name));
       }
       const backend = model.find(name);
-      return backend ? Private.tileLabel(backend, trans) : titleOf(name);
+      return backend ? tileLabel(backend, trans) : titleOf(name);
     },
     caption: args => {
       const backend = model.find(nameOf(args));
-      return backend ? Private.tileCaption(backend, trans) : '';
+      return backend ? tileCaption(backend, trans) : '';
     },
     icon: args => {
       const backend = model.find(nameOf(args));
@@ -191,7 +192,10 @@ function activate(
       if (!backend) {
         await showDialog({
           title: trans.__('Unknown Workbench backend'),
-          body: trans.__('No backend named "%1" is configured on this server.', name),
+          body: trans.__(
+            'No backend named "%1" is configured on this server.',
+            name
+          ),
           buttons: [Dialog.okButton()]
         });
         return null;
@@ -200,14 +204,19 @@ function activate(
         await Private.explainUnavailable(backend, trans);
         return null;
       }
-      const openIn = args.openIn === 'window' || args.openIn === 'tab' ? args.openIn : undefined;
+      const openIn =
+        args.openIn === 'window' || args.openIn === 'tab'
+          ? args.openIn
+          : undefined;
       return model.openWidget(name, { openIn });
     }
   });
 
   commands.addCommand(CommandIDs.restart, {
     label: args =>
-      args.isPalette ? trans.__('Restart %1', titleOf(nameOf(args))) : trans.__('Restart'),
+      args.isPalette
+        ? trans.__('Restart %1', titleOf(nameOf(args)))
+        : trans.__('Restart'),
     icon: args => (args.isPalette ? undefined : refreshIcon),
     isEnabled: args => !!model.find(nameOf(args))?.available,
     execute: async args => {
@@ -218,7 +227,14 @@ function activate(
         result =>
           result.state === 'running'
             ? [trans.__('%1 restarted.', titleOf(name)), 'success']
-            : [trans.__('%1 failed to restart: %2', titleOf(name), String(result.error)), 'error']
+            : [
+                trans.__(
+                  '%1 failed to restart: %2',
+                  titleOf(name),
+                  String(result.error)
+                ),
+                'error'
+              ]
       );
       model.updateState(name, status.state);
       const widget = tracker.find(w => w.content.backend.name === name);
@@ -229,7 +245,9 @@ function activate(
 
   commands.addCommand(CommandIDs.stop, {
     label: args =>
-      args.isPalette ? trans.__('Stop %1', titleOf(nameOf(args))) : trans.__('Stop'),
+      args.isPalette
+        ? trans.__('Stop %1', titleOf(nameOf(args)))
+        : trans.__('Stop'),
     icon: args => (args.isPalette ? undefined : stopIcon),
     isEnabled: args => {
       const state = model.find(nameOf(args))?.state;
@@ -240,20 +258,26 @@ function activate(
       const status = await model.client.stop(name);
       model.updateState(name, status.state);
       tracker.find(w => w.content.backend.name === name)?.content.showStopped();
-      Notification.info(trans.__('%1 stopped.', titleOf(name)), { autoClose: 3000 });
+      Notification.info(trans.__('%1 stopped.', titleOf(name)), {
+        autoClose: 3000
+      });
       await model.refresh();
     }
   });
 
   commands.addCommand(CommandIDs.logs, {
     label: args =>
-      args.isPalette ? trans.__('Show %1 Log', titleOf(nameOf(args))) : trans.__('Show Log'),
+      args.isPalette
+        ? trans.__('Show %1 Log', titleOf(nameOf(args)))
+        : trans.__('Show Log'),
     execute: async args => {
       const name = nameOf(args);
       const lines = await model.client.logs(name);
       const body = new Widget({ node: document.createElement('pre') });
       body.addClass('jp-WorkbenchLog');
-      body.node.textContent = lines.length ? lines.join('\n') : trans.__('(no output yet)');
+      body.node.textContent = lines.length
+        ? lines.join('\n')
+        : trans.__('(no output yet)');
       await showDialog({
         title: trans.__('%1 log', titleOf(name)),
         body,
@@ -263,10 +287,26 @@ function activate(
   });
 
   const tileSelector = '.jp-LauncherCard:has([data-workbench-tile])';
-  app.contextMenu.addItem({ command: CommandIDs.open, selector: tileSelector, rank: 0 });
-  app.contextMenu.addItem({ command: CommandIDs.restart, selector: tileSelector, rank: 1 });
-  app.contextMenu.addItem({ command: CommandIDs.stop, selector: tileSelector, rank: 2 });
-  app.contextMenu.addItem({ command: CommandIDs.logs, selector: tileSelector, rank: 3 });
+  app.contextMenu.addItem({
+    command: CommandIDs.open,
+    selector: tileSelector,
+    rank: 0
+  });
+  app.contextMenu.addItem({
+    command: CommandIDs.restart,
+    selector: tileSelector,
+    rank: 1
+  });
+  app.contextMenu.addItem({
+    command: CommandIDs.stop,
+    selector: tileSelector,
+    rank: 2
+  });
+  app.contextMenu.addItem({
+    command: CommandIDs.logs,
+    selector: tileSelector,
+    rank: 3
+  });
 
   if (restorer) {
     void restorer.restore(tracker, {
@@ -293,7 +333,12 @@ function activate(
         );
       }
       if (palette) {
-        for (const command of [CommandIDs.open, CommandIDs.restart, CommandIDs.stop, CommandIDs.logs]) {
+        for (const command of [
+          CommandIDs.open,
+          CommandIDs.restart,
+          CommandIDs.stop,
+          CommandIDs.logs
+        ]) {
           next.add(
             palette.addItem({
               command,
@@ -326,13 +371,17 @@ function activate(
       .load(PLUGIN_ID)
       .then(loaded => {
         const update = () => {
-          settings.openIn = (loaded.composite.openIn as Record<string, 'tab' | 'window'>) ?? {};
-          settings.pollInterval = (loaded.composite.pollInterval as number) ?? 10;
+          settings.openIn =
+            (loaded.composite.openIn as Record<string, 'tab' | 'window'>) ?? {};
+          settings.pollInterval =
+            (loaded.composite.pollInterval as number) ?? 10;
         };
         update();
         loaded.changed.connect(update);
       })
-      .catch(reason => console.error('Failed to load Workbench settings', reason));
+      .catch(reason =>
+        console.error('Failed to load Workbench settings', reason)
+      );
   }
 
   return model;
@@ -342,63 +391,6 @@ function activate(
  * Module-private helpers.
  */
 namespace Private {
-  /**
-   * User settings of the plugin.
-   */
-  export interface ISettings {
-    /** Per-backend override of where it opens. */
-    openIn: Record<string, 'tab' | 'window'>;
-    /** Catalogue poll interval in seconds. */
-    pollInterval: number;
-  }
-
-  /**
-   * Where to open `backend`: explicit option, then user setting, then the server's default.
-   */
-  export function openInFor(
-    backend: IBackendInfo,
-    options: IWorkbench.IOpenOptions,
-    settings: ISettings,
-    hasLauncher: boolean
-  ): 'tab' | 'window' {
-    if (!hasLauncher) {
-      return 'window';
-    }
-    return options.openIn ?? settings.openIn[backend.name] ?? backend.open_in;
-  }
-
-  /**
-   * The tile label: the title, with the state when it is not the idle one.
-   */
-  export function tileLabel(backend: IBackendInfo, trans: TranslationBundle): string {
-    if (!backend.available) {
-      return trans.__('%1 (not installed)', backend.title);
-    }
-    switch (backend.state) {
-      case 'starting':
-        return trans.__('%1 (starting…)', backend.title);
-      case 'running':
-        return trans.__('%1 (running)', backend.title);
-      case 'failed':
-        return trans.__('%1 (failed)', backend.title);
-      case 'stopping':
-        return trans.__('%1 (stopping…)', backend.title);
-      default:
-        return backend.title;
-    }
-  }
-
-  /**
-   * The tile tooltip: description, version, or why it is unavailable.
-   */
-  export function tileCaption(backend: IBackendInfo, trans: TranslationBundle): string {
-    if (!backend.available) {
-      return trans.__('%1 is not available: %2', backend.title, backend.reason ?? '');
-    }
-    const version = backend.version ? ` (${backend.version})` : '';
-    return `${backend.description || backend.title}${version}`;
-  }
-
   /**
    * Explain why a tile is disabled and what to install.
    */
@@ -410,7 +402,8 @@ namespace Private {
     body.className = 'jp-WorkbenchUnavailable';
     const reason = document.createElement('p');
     reason.className = 'jp-WorkbenchUnavailable-reason';
-    reason.textContent = backend.reason ?? trans.__('It was not found on this server.');
+    reason.textContent =
+      backend.reason ?? trans.__('It was not found on this server.');
     body.appendChild(reason);
     if (backend.install_hint) {
       const hint = document.createElement('p');
@@ -441,7 +434,14 @@ namespace Private {
         result =>
           result.state === 'running'
             ? [trans.__('%1 is running.', backend.title), 'success']
-            : [trans.__('%1 could not be started: %2', backend.title, String(result.error)), 'error']
+            : [
+                trans.__(
+                  '%1 could not be started: %2',
+                  backend.title,
+                  String(result.error)
+                ),
+                'error'
+              ]
       );
       if (status.state !== 'running') {
         popup?.close();
@@ -470,10 +470,20 @@ namespace Private {
     try {
       const result = await promise;
       const [message, type] = outcome(result);
-      Notification.update({ id, message, type, autoClose: type === 'success' ? 4000 : false });
+      Notification.update({
+        id,
+        message,
+        type,
+        autoClose: type === 'success' ? 4000 : false
+      });
       return result;
     } catch (error) {
-      Notification.update({ id, message: String((error as Error).message ?? error), type: 'error', autoClose: false });
+      Notification.update({
+        id,
+        message: String((error as Error).message ?? error),
+        type: 'error',
+        autoClose: false
+      });
       throw error;
     }
   }
@@ -533,7 +543,9 @@ namespace Private {
    * The backend name of the launcher tile under the context menu.
    */
   export function nameFromContextMenu(app: JupyterFrontEnd): string | null {
-    const card = app.contextMenuHitTest(node => node.classList.contains('jp-LauncherCard'));
+    const card = app.contextMenuHitTest(node =>
+      node.classList.contains('jp-LauncherCard')
+    );
     const icon = card?.querySelector('[data-workbench-tile]');
     return icon?.getAttribute('data-workbench-tile') ?? null;
   }
@@ -565,7 +577,10 @@ namespace Private {
         command: CommandIDs.open,
         args: { name: backend.name, isPalette: false }
       });
-      disposables.add({ dispose: () => menu.removeItem(item), isDisposed: false });
+      disposables.add({
+        dispose: () => menu.removeItem(item),
+        isDisposed: false
+      });
     }
   }
 }

@@ -87,7 +87,10 @@ export class WorkbenchModel implements IWorkbench {
   /**
    * Open backend `name` with the opener registered for its kind.
    */
-  async open(name: string, options: IWorkbench.IOpenOptions = {}): Promise<void> {
+  async open(
+    name: string,
+    options: IWorkbench.IOpenOptions = {}
+  ): Promise<void> {
     await this.openWidget(name, options);
   }
 

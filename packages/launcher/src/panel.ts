@@ -4,7 +4,11 @@ import {
   IWorkbench,
   WorkbenchAPIError
 } from '@jupyter-workbench/services';
-import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
@@ -33,7 +37,9 @@ export class BackendPanel extends Widget {
     this.addClass(PANEL_CLASS);
     this.backend = options.backend;
     this._workbench = options.workbench;
-    this._trans = (options.translator ?? nullTranslator).load('jupyter-workbench');
+    this._trans = (options.translator ?? nullTranslator).load(
+      'jupyter-workbench'
+    );
     this._openIn = options.openIn;
     this._popup = options.popup ?? null;
     this.id = `workbench-${this.backend.name}`;
@@ -124,8 +130,12 @@ export class BackendPanel extends Widget {
         error instanceof WorkbenchAPIError
           ? error.message
           : String((error as Error)?.message ?? error);
-      const body = (error as WorkbenchAPIError).body as IBackendStatus | undefined;
-      this._render('failed', { ...(body ?? {}), error: message } as IBackendStatus);
+      const body = (error as WorkbenchAPIError).body as
+        IBackendStatus | undefined;
+      this._render('failed', {
+        ...(body ?? {}),
+        error: message
+      } as IBackendStatus);
       this._closePopup();
       return;
     }
@@ -145,11 +155,18 @@ export class BackendPanel extends Widget {
     let why: string | null = null;
     if (openIn === 'tab') {
       if (!this.backend.allows_framing) {
-        why = this._trans.__('%1 does not allow being shown inside JupyterLab.', this.backend.title);
+        why = this._trans.__(
+          '%1 does not allow being shown inside JupyterLab.',
+          this.backend.title
+        );
       } else {
         const blockedBy = await framingBlockedReason(url);
         why = blockedBy
-          ? this._trans.__('%1 forbids being shown inside JupyterLab (%2).', this.backend.title, blockedBy)
+          ? this._trans.__(
+              '%1 forbids being shown inside JupyterLab (%2).',
+              this.backend.title,
+              blockedBy
+            )
           : null;
       }
       if (why) {
@@ -186,7 +203,9 @@ export class BackendPanel extends Widget {
     this._stopProgress();
     const poll = async () => {
       try {
-        const status = await this._workbench.client.getBackend(this.backend.name);
+        const status = await this._workbench.client.getBackend(
+          this.backend.name
+        );
         if (this._phase === 'starting') {
           this._render('starting', status);
         }
@@ -194,7 +213,10 @@ export class BackendPanel extends Widget {
         // The start request reports errors; progress polling stays quiet.
       }
     };
-    this._progressTimer = window.setInterval(() => void poll(), PROGRESS_POLL_MS);
+    this._progressTimer = window.setInterval(
+      () => void poll(),
+      PROGRESS_POLL_MS
+    );
     void poll();
   }
 
@@ -213,7 +235,9 @@ export class BackendPanel extends Widget {
     if (entry.state === 'failed' || entry.state === 'stopped') {
       void this._workbench.client
         .getBackend(this.backend.name)
-        .then(status => this._render(entry.state === 'failed' ? 'failed' : 'stopped', status))
+        .then(status =>
+          this._render(entry.state === 'failed' ? 'failed' : 'stopped', status)
+        )
         .catch(() => this._render('stopped', null));
     }
   }
@@ -260,15 +284,28 @@ export class BackendPanel extends Widget {
       heading.textContent = trans.__('%1 could not be started', title);
       message.textContent =
         status?.error ?? trans.__('The backend stopped unexpectedly.');
-      if (status?.next_restart_in !== null && status?.next_restart_in !== undefined) {
+      if (
+        status?.next_restart_in !== null &&
+        status?.next_restart_in !== undefined
+      ) {
         message.textContent +=
-          ' ' + trans.__('Restarting automatically in %1 s.', status.next_restart_in.toFixed(0));
+          ' ' +
+          trans.__(
+            'Restarting automatically in %1 s.',
+            status.next_restart_in.toFixed(0)
+          );
       }
-      buttons.appendChild(this._button(trans.__('Retry'), () => void this.launch(), true));
+      buttons.appendChild(
+        this._button(trans.__('Retry'), () => void this.launch(), true)
+      );
     } else if (phase === 'stopped') {
       heading.textContent = trans.__('%1 is stopped', title);
-      message.textContent = trans.__('Start it again to continue where your files are.');
-      buttons.appendChild(this._button(trans.__('Start'), () => void this.launch(), true));
+      message.textContent = trans.__(
+        'Start it again to continue where your files are.'
+      );
+      buttons.appendChild(
+        this._button(trans.__('Start'), () => void this.launch(), true)
+      );
     } else if (phase === 'external') {
       heading.textContent = trans.__('%1 is running', title);
       message.textContent = extra.opened
@@ -278,7 +315,11 @@ export class BackendPanel extends Widget {
         message.textContent = extra.why + ' ' + message.textContent;
       }
       buttons.appendChild(
-        this._button(trans.__('Open in a new browser tab'), () => this.openInBrowserTab(), true)
+        this._button(
+          trans.__('Open in a new browser tab'),
+          () => this.openInBrowserTab(),
+          true
+        )
       );
     }
     this._status.appendChild(buttons);
@@ -293,7 +334,11 @@ export class BackendPanel extends Widget {
     }
   }
 
-  private _button(label: string, onClick: () => void, accept = false): HTMLButtonElement {
+  private _button(
+    label: string,
+    onClick: () => void,
+    accept = false
+  ): HTMLButtonElement {
     const button = document.createElement('button');
     button.className = `jp-Button jp-mod-styled ${accept ? 'jp-mod-accept' : 'jp-mod-reject'}`;
     button.textContent = label;
@@ -328,7 +373,8 @@ export namespace BackendPanel {
   /**
    * What the panel shows.
    */
-  export type Phase = 'starting' | 'running' | 'failed' | 'stopped' | 'external';
+  export type Phase =
+    'starting' | 'running' | 'failed' | 'stopped' | 'external';
 
   /**
    * The part of the Workbench model the panel uses.

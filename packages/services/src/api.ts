@@ -5,11 +5,7 @@ import { ServerConnection } from '@jupyterlab/services';
  * Lifecycle states of a backend, as reported by the server's supervisor.
  */
 export type BackendState =
-  | 'stopped'
-  | 'starting'
-  | 'running'
-  | 'failed'
-  | 'stopping';
+  'stopped' | 'starting' | 'running' | 'failed' | 'stopping';
 
 /**
  * One entry of the backend catalogue (`GET workbench/api/backends`).
@@ -110,7 +106,12 @@ export class WorkbenchClient {
    * The absolute URL of an API path below `workbench/api/`.
    */
   apiUrl(...parts: string[]): string {
-    return URLExt.join(this.serverSettings.baseUrl, 'workbench', 'api', ...parts);
+    return URLExt.join(
+      this.serverSettings.baseUrl,
+      'workbench',
+      'api',
+      ...parts
+    );
   }
 
   /**

@@ -71,10 +71,7 @@ export namespace IWorkbench {
     /**
      * Open `backend` and return the main-area widget showing it (if any).
      */
-    open(
-      backend: IBackendInfo,
-      options: IOpenOptions
-    ): Promise<Widget | null>;
+    open(backend: IBackendInfo, options: IOpenOptions): Promise<Widget | null>;
   }
 }
 

@@ -56,7 +56,9 @@ class CommandBackend(Backend):
     command = List(Unicode(), help="Command template (first item is the program).")
     cwd = Unicode("", help="Working directory template; empty = Jupyter's root directory.")
     install_hint = Unicode("", help="What to install when the program is missing.")
-    version_args = List(Unicode(), default_value=["--version"], help="Arguments that print the version.")
+    version_args = List(
+        Unicode(), default_value=["--version"], help="Arguments that print the version."
+    )
     readiness_config = ReadinessProbe()
 
     @classmethod
@@ -68,8 +70,10 @@ class CommandBackend(Backend):
         if unknown:
             raise ValueError(f"backend {name!r}: unknown keys {sorted(unknown)}")
         command = spec.get("command")
-        if not command or not isinstance(command, list) or not all(
-            isinstance(part, str) for part in command
+        if (
+            not command
+            or not isinstance(command, list)
+            or not all(isinstance(part, str) for part in command)
         ):
             raise ValueError(f"backend {name!r}: 'command' must be a non-empty list of strings")
         traits = {key: spec[key] for key in _TRAIT_KEYS if key in spec}
@@ -99,7 +103,8 @@ class CommandBackend(Backend):
             return Detection(
                 available=False,
                 reason=f"{program} was not found on PATH",
-                install_hint=self.install_hint or f"Install {program} or fix its path in the config",
+                install_hint=self.install_hint
+                or f"Install {program} or fix its path in the config",
             )
         version = None
         if self.version_args:

@@ -53,7 +53,8 @@ class _BackendHandler(WorkbenchAPIHandler):
             "install_hint": detection.install_hint,
             "version": detection.version,
             "state": managed.state.value,
-            "url": url_path_join(managed.ctx.url, backend.open_path) if backend.open_path
+            "url": url_path_join(managed.ctx.url, backend.open_path)
+            if backend.open_path
             else managed.ctx.url,
             "raw_socket": backend.raw_socket,
         }
