@@ -328,6 +328,7 @@ function activate(
             command: CommandIDs.open,
             args: { name: backend.name },
             category,
+            categoryRank: 10,
             rank
           })
         );
