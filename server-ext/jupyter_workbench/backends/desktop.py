@@ -63,6 +63,11 @@ FALLBACK_SESSIONS: tuple[tuple[str, ...], ...] = (
     ("xfwm4", "xterm"),
     ("twm", "xterm"),
 )
+#: Seconds after a desktop is first described running before its renderer is checked in
+#: the background (glxinfo loads llvmpipe: not while the first frame is on its way).
+RENDERER_CHECK_DELAY = 3.0
+#: The launcher script (run without site packages: it needs only the standard library).
+LAUNCHER = os.path.join(os.path.dirname(os.path.dirname(__file__)), "desktop", "launch.py")
 #: The per-user session script.
 USER_XSTARTUP = "~/.config/jupyter-workbench/xstartup"
 
@@ -221,7 +226,8 @@ class DesktopBackend(Backend):
         self._report: dict[str, Any] | None = None
         self._report_key: tuple[Any, ...] | None = None
         self._report_task: asyncio.Task[dict[str, Any]] | None = None
-        self._prefetch: asyncio.Task[Any] | None = None
+        self._prefetch: asyncio.TimerHandle | None = None
+        self._prefetch_task: asyncio.Task[Any] | None = None
         if self.settings is not None and self.settings.activity == "input":
             self.proxy_options = {
                 **self.proxy_options,
@@ -249,7 +255,7 @@ class DesktopBackend(Backend):
         return True
 
     def readiness(self) -> ReadinessProbe:
-        return ReadinessProbe(kind="rfb", timeout=self.timeout, interval=0.02)
+        return ReadinessProbe(kind="rfb", timeout=self.timeout, interval=0.005)
 
     # ------------------------------------------------------------------ detection
     def _xvnc_path(self) -> str | None:
@@ -297,7 +303,7 @@ class DesktopBackend(Backend):
         return os.path.join(ctx.socket_dir, "x")  # shorter than "sock": path limit 107 B
 
     def xvnc_argv(self, exe: str, flavour: str, ctx: LaunchContext) -> list[str]:
-        """Xvnc's command line (the launcher adds ``-displayfd`` and ``-auth``)."""
+        """Xvnc's command line (the launcher adds ``-displayfd``)."""
         common = ["-geometry", self.geometry, "-depth", self.depth, "-nolisten", "tcp",
                   "-desktop", self.title or self.name]
         if flavour == "turbovnc":
@@ -310,8 +316,20 @@ class DesktopBackend(Backend):
                     "-AlwaysShared", *common]
         return [*argv, *(self.settings.xvnc_args if self.settings else [])]
 
+    async def _detection(self) -> Detection:
+        """The app's cached detection (probing Xvnc costs a process), else a fresh one."""
+        cached = getattr(self.parent, "detection", None)
+        if cached is not None:
+            detection = await cached(self.name)
+            if detection.available:
+                session, source = resolve_session(self.session)  # cheap: no process
+                if session is not None:
+                    detection.details.update(session=session, session_source=source)
+            return detection
+        return await self.detect()
+
     async def launch_plan(self, ctx: LaunchContext) -> LaunchPlan:
-        detection = await self.detect()
+        detection = await self._detection()
         if not detection.available:
             raise BackendError(detection.reason or "the desktop is not available",
                                detection.install_hint)
@@ -329,9 +347,12 @@ class DesktopBackend(Backend):
         session = detection.details["session"]
         os.makedirs(ctx.socket_dir, mode=0o700, exist_ok=True)
         os.chmod(ctx.socket_dir, 0o700)
+        xauthority = os.path.join(ctx.socket_dir, "Xauthority")
+        xvnc_argv = [
+            *self.xvnc_argv(detection.executable or "Xvnc", detection.details["flavour"], ctx),
+            "-auth", xauthority,
+        ]
         spec = {
-            "xvnc_argv": self.xvnc_argv(detection.executable or "Xvnc",
-                                        detection.details["flavour"], ctx),
             "session_argv": [*selection.vglrun_argv(wm=True), *session],
             "session_env": {
                 **selection.session_env(),
@@ -341,7 +362,6 @@ class DesktopBackend(Backend):
             },
             "rfb_socket": self.rfb_socket(ctx),
             "socket": ctx.socket_path,
-            "xauthority": os.path.join(ctx.socket_dir, "Xauthority"),
             "state_file": self.state_file(ctx),
             "display_timeout": settings.display_timeout,
             "disable_screensaver": settings.disable_screensaver,
@@ -353,7 +373,7 @@ class DesktopBackend(Backend):
             json.dump(spec, handle, indent=1)
         self.log.info("[workbench] %s: rendering mode %s", self.name, selection.mode)
         return LaunchPlan(
-            argv=[sys.executable, "-m", "jupyter_workbench.desktop.launch", spec_path],
+            argv=[sys.executable, "-S", LAUNCHER, spec_path, "--", *xvnc_argv],
             cwd=os.path.expanduser("~"),
         )
 
@@ -374,6 +394,16 @@ class DesktopBackend(Backend):
 
     async def after_stop(self, ctx: LaunchContext) -> None:
         self._report, self._report_key = None, None
+        if self._prefetch is not None:
+            self._prefetch.cancel()
+            self._prefetch = None
+
+    def _start_prefetch(self, key: tuple[Any, ...]) -> None:
+        """Run the renderer check in the background if the same desktop still runs."""
+        self._prefetch = None
+        state = self.session_state() or {}
+        if (state.get("xvnc_pid"), state.get("display")) == key and self._report_key != key:
+            self._prefetch_task = asyncio.ensure_future(self.renderer_report())
 
     # ------------------------------------------------------------------ renderer
     async def renderer_report(self, refresh: bool = False) -> dict[str, Any] | None:
@@ -401,11 +431,11 @@ class DesktopBackend(Backend):
         state = self.session_state() or {}
         key = (state.get("xvnc_pid"), state.get("display"))
         report = self._report if self._report_key == key else None
-        if state and report is None and self.selection is not None:
+        if state and report is None and self.selection is not None and self._prefetch is None:
             with contextlib.suppress(RuntimeError):  # no running loop: nothing to schedule
-                loop = asyncio.get_running_loop()
-                if self._report_task is None or self._report_task.done():
-                    self._prefetch = loop.create_task(self.renderer_report())
+                self._prefetch = asyncio.get_running_loop().call_later(
+                    RENDERER_CHECK_DELAY, self._start_prefetch, key
+                )
         return {
             "profile": self.name,
             "geometry": self.geometry,

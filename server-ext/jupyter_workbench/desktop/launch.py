@@ -1,52 +1,60 @@
 """The desktop process the supervisor runs: Xvnc, then the session, in one process group.
 
-Usage: ``python -m jupyter_workbench.desktop.launch SPEC.json`` where the spec (written by
-:class:`~jupyter_workbench.backends.desktop.DesktopBackend`) holds:
+Usage (as :class:`~jupyter_workbench.backends.desktop.DesktopBackend` runs it)::
 
-``xvnc_argv``      Xvnc and its options (``-rfbunixpath <private path> …``), without
-                   ``-displayfd``/``-auth``
+    python -S path/to/launch.py SPEC.json -- Xvnc -rfbunixpath P … -auth XAUTHORITY
+
+``-S`` and running the file as a script (no package import) keep Python's start short,
+and Xvnc is spawned before anything else is imported or read: its own start-up (≈150 ms)
+then overlaps with ours. ``python -m jupyter_workbench.desktop.launch`` works as well.
+
+The Xvnc command line comes after ``--`` (the launcher adds ``-displayfd``; the file after
+``-auth`` gets a fresh MIT cookie first). SPEC.json (written by the backend) holds:
+
 ``rfb_socket``     Xvnc's ``-rfbunixpath``; ``socket`` the path it is published at
 ``session_argv``   the session command (already wrapped in ``vglrun +wm`` in GPU modes)
 ``session_env``    extra environment for the session (VGL_*, WORKBENCH_*)
-``xauthority``     where to write the private MIT cookie (inside the 0700 socket dir)
 ``state_file``     where to publish ``{display, xvnc_pid, session_pid, …}`` as JSON
 ``display_timeout`` seconds Xvnc has to report its display number
 ``disable_screensaver`` run ``xset s off -dpms`` (and XFCE's xfconf switches) when true
+``cwd``            the session's working directory
 
-Steps: remove stale X locks/sockets whose owner is dead; write a fresh cookie; start Xvnc
-with ``-displayfd`` on a pipe and read the display number Xvnc chose; start the session
-with ``DISPLAY`` set; publish the state file, then move Xvnc's socket to the path the
-supervisor probes (so "ready" implies the display number is known); then wait. When the session exits (logout) Xvnc is stopped and this
-process exits with the session's code (0 → the supervisor marks the desktop stopped).
-When Xvnc dies, the session is stopped, Xvnc's stale lock is removed and this process
-exits non-zero (the supervisor marks it failed and restarts it). SIGTERM stops both.
+Steps: write the cookie; spawn Xvnc with ``-displayfd`` on a pipe; remove stale X
+locks/sockets whose owner is dead; read the display number Xvnc chose and lock it; start
+the session with ``DISPLAY`` set; publish the state file, then move Xvnc's socket to the
+path the supervisor probes (so "ready" implies the display number is known); then wait.
+
+* The session exits (logout): Xvnc is stopped and this process exits with the session's
+  code (0 → the supervisor marks the desktop stopped; the next open starts a new one).
+* Xvnc dies: the session is stopped, Xvnc's stale lock is removed and this process exits
+  non-zero (the supervisor marks it failed and restarts it).
+* SIGTERM/SIGINT/SIGHUP: both are stopped.
+
 All output (ours, Xvnc's, the session's) goes to stdout, which the supervisor logs.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import select
-import shutil
 import signal
-import subprocess
 import sys
 import time
-from typing import Any
 
-from .xutil import (
-    claim_lock,
-    lock_path,
-    parse_display,
-    remove_stale_display,
-    remove_stale_displays,
-    write_xauthority,
-)
+TYPE_CHECKING = False  # no typing import: it would cost ~10 ms before Xvnc is spawned
+if TYPE_CHECKING:
+    from typing import Any
+
+if __package__:
+    from . import xutil
+else:  # run as a script: no package import (see the module docstring)
+    import xutil  # type: ignore[no-redef]
 
 #: Seconds given to children between SIGTERM and SIGKILL.
 STOP_GRACE = 3.0
+#: When the session exits, how long to watch whether Xvnc is dying too (a crash, not a
+#: logout): a killed Xvnc drops its clients before the kernel lets us reap it.
+XVNC_EXIT_WINDOW = 0.5
 
 
 class Terminated(Exception):
@@ -55,6 +63,52 @@ class Terminated(Exception):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+
+
+class Child:
+    """A spawned child process (``os.posix_spawn``; no subprocess import on the fast path)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        """The exit code once the child has exited (``-N`` for signal N), else ``None``."""
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = 0 if self.returncode is None else self.returncode
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float) -> int | None:
+        """Poll until the child exits or ``timeout`` seconds pass."""
+        deadline = time.monotonic() + timeout
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.returncode
+
+
+def spawn(argv: list[str], env: dict[str, str] | None = None, keep_fd: int | None = None,
+          cwd: str | None = None) -> Child:
+    """Start ``argv`` in our process group, stdin from /dev/null, output to our stdout."""
+    actions: list[tuple[Any, ...]] = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ]
+    if keep_fd is not None:
+        os.set_inheritable(keep_fd, True)
+    if cwd:
+        if not os.path.isdir(cwd):
+            cwd = None
+    if cwd:  # posix_spawn has no cwd: run through a tiny shell (the session only)
+        argv = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', cwd, *argv]
+    pid = os.posix_spawnp(argv[0], argv, os.environ if env is None else env,
+                          file_actions=actions)
+    return Child(pid)
 
 
 def log(message: str) -> None:
@@ -66,7 +120,7 @@ def _on_signal(signum: int, _frame: Any) -> None:
     raise Terminated(signum)
 
 
-def read_display(fd: int, xvnc: subprocess.Popen[bytes], timeout: float) -> int:
+def read_display(fd: int, xvnc: Child, timeout: float) -> int:
     """Read the display number Xvnc writes to its ``-displayfd`` pipe."""
     deadline = time.monotonic() + timeout
     data = b""
@@ -82,9 +136,9 @@ def read_display(fd: int, xvnc: subprocess.Popen[bytes], timeout: float) -> int:
             data += chunk
         elif xvnc.poll() is not None:
             raise RuntimeError(f"Xvnc exited with code {xvnc.returncode} before it was ready")
-    display = parse_display(data.decode("ascii", "replace"))
+    display = xutil.parse_display(data.decode("ascii", "replace"))
     if display is None:
-        code = xvnc.poll()
+        code = xvnc.wait(1.0)
         raise RuntimeError(
             f"Xvnc exited with code {code} before it was ready" if code is not None
             else f"Xvnc reported no display number ({data!r})"
@@ -94,6 +148,8 @@ def read_display(fd: int, xvnc: subprocess.Popen[bytes], timeout: float) -> int:
 
 def write_state(path: str, state: dict[str, Any]) -> None:
     """Publish the running desktop's facts atomically (0600)."""
+    import json
+
     tmp = f"{path}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -101,8 +157,10 @@ def write_state(path: str, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def quiet_screensaver(env: dict[str, str], xfce: bool) -> None:
-    """Turn off X screen blanking and DPMS (and XFCE's screensaver) for this display."""
+def quiet_screensaver(env: dict[str, str], xfce: bool) -> list[Child]:
+    """Turn off X blanking and DPMS (and XFCE's screensaver/locker); returns the helpers."""
+    import shutil
+
     commands = []
     if shutil.which("xset"):
         commands.append(["xset", "s", "off", "-dpms", "s", "noblank"])
@@ -115,14 +173,16 @@ def quiet_screensaver(env: dict[str, str], xfce: bool) -> None:
             commands.append(
                 ["xfconf-query", "-c", channel, "-p", prop, "-n", "-t", "bool", "-s", "false"]
             )
+    children = []
     for argv in commands:
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.STDOUT, timeout=5, check=False)
+        try:
+            children.append(spawn(argv, env))
+        except OSError:
+            continue
+    return children
 
 
-def publish_socket(private: str, public: str, xvnc: subprocess.Popen[bytes],
-                   timeout: float = 10.0) -> None:
+def publish_socket(private: str, public: str, xvnc: Child, timeout: float = 10.0) -> None:
     """Move Xvnc's RFB socket to the path the supervisor probes (once it exists)."""
     deadline = time.monotonic() + timeout
     while not os.path.exists(private):
@@ -132,32 +192,37 @@ def publish_socket(private: str, public: str, xvnc: subprocess.Popen[bytes],
     os.replace(private, public)
 
 
-def stop_children(children: list[subprocess.Popen[bytes]]) -> None:
+def stop_children(children: list[Child]) -> None:
     """SIGTERM our process group (except us), then SIGKILL what is left after the grace."""
     previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
+        try:
             os.killpg(os.getpgrp(), signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
         deadline = time.monotonic() + STOP_GRACE
         while time.monotonic() < deadline:
             if all(child.poll() is not None for child in children) and not _group_members():
                 break
             time.sleep(0.05)
         for pid in _group_members():
-            with contextlib.suppress(ProcessLookupError, PermissionError):
+            try:
                 os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         for child in children:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=1.0)
+            child.wait(1.0)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
 def _group_members() -> list[int]:
     """Live processes of our process group other than ourselves (zombies reaped first)."""
-    with contextlib.suppress(ChildProcessError):
+    try:
         while os.waitpid(-1, os.WNOHANG)[0]:
             pass
+    except ChildProcessError:
+        pass
     me, group = os.getpid(), os.getpgrp()
     members = []
     for entry in os.listdir("/proc"):
@@ -174,46 +239,55 @@ def _group_members() -> list[int]:
 
 
 def exit_code(returncode: int) -> int:
-    """A Popen return code as a shell-style exit status (signal N → 128+N)."""
+    """A return code as a shell-style exit status (signal N → 128+N)."""
     return 128 - returncode if returncode < 0 else returncode
 
 
-def run(spec: dict[str, Any]) -> int:
-    """Run the desktop described by ``spec``; returns the exit status."""
+def run(spec_path: str, xvnc_argv: list[str]) -> int:
+    """Run the desktop: Xvnc from ``xvnc_argv``, the rest from the spec file."""
     if os.getpgrp() != os.getpid():
-        with contextlib.suppress(OSError):
+        try:
             os.setpgid(0, 0)  # our own group, so stopping children never hits our parent
-    for path in remove_stale_displays():
-        log(f"removed stale {path} (its X server is gone)")
-    xauthority = spec["xauthority"]
-    write_xauthority(xauthority)
+        except OSError:
+            pass
+    xauthority = None
+    if "-auth" in xvnc_argv[:-1]:
+        xauthority = xvnc_argv[xvnc_argv.index("-auth") + 1]
+        xutil.write_xauthority(xauthority)
     read_fd, write_fd = os.pipe()
-    xvnc_argv = [*spec["xvnc_argv"], "-displayfd", str(write_fd), "-auth", xauthority]
-    log("starting " + " ".join(xvnc_argv))
-    xvnc = subprocess.Popen(
-        xvnc_argv, pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
+    argv = [*xvnc_argv, "-displayfd", str(write_fd)]
+    log("starting " + " ".join(argv))
+    xvnc = spawn(argv, keep_fd=write_fd)
     os.close(write_fd)
-    children: list[subprocess.Popen[bytes]] = [xvnc]
+    children: list[Child] = [xvnc]
     display: int | None = None
+    spec: dict[str, Any] = {}
     try:
+        import json  # while Xvnc starts
+
+        with open(spec_path, encoding="utf-8") as handle:
+            spec = json.load(handle)
+        for path in xutil.remove_stale_displays():
+            log(f"removed stale {path} (its X server is gone)")
         display = read_display(read_fd, xvnc, float(spec.get("display_timeout", 30)))
         os.close(read_fd)
         log(f"Xvnc (pid {xvnc.pid}) is on display :{display}")
-        if not claim_lock(display, xvnc.pid):
-            log(f"warning: {lock_path(display)} already exists; left as it is")
+        if not xutil.claim_lock(display, xvnc.pid):
+            log(f"warning: {xutil.lock_path(display)} already exists; left as it is")
         env = {**os.environ, **spec.get("session_env", {})}
-        env.update({"DISPLAY": f":{display}", "XAUTHORITY": xauthority})
+        env["DISPLAY"] = f":{display}"
+        if xauthority:
+            env["XAUTHORITY"] = xauthority
         env.pop("WAYLAND_DISPLAY", None)
         session_argv = spec["session_argv"]
-        if spec.get("disable_screensaver", True):
-            quiet_screensaver(env, xfce=False)
         log("starting session: " + " ".join(session_argv))
-        session = subprocess.Popen(
-            session_argv, env=env, cwd=spec.get("cwd") or None,
-            stdin=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-        )
+        session = spawn(session_argv, env, cwd=spec.get("cwd"))
         children.append(session)
+        if spec.get("disable_screensaver", True):
+            xfce = any("xfce" in os.path.basename(part) for part in session_argv)
+            children.extend(quiet_screensaver(env, xfce=False))
+            if xfce:
+                _later(lambda: quiet_screensaver(env, xfce=True), delay=3.0)
         write_state(spec["state_file"], {
             "display": f":{display}",
             "xvnc_pid": xvnc.pid,
@@ -224,45 +298,59 @@ def run(spec: dict[str, Any]) -> int:
         })
         if spec.get("rfb_socket") and spec.get("socket"):
             publish_socket(spec["rfb_socket"], spec["socket"], xvnc)
-        if spec.get("disable_screensaver", True) and any(
-            "xfce" in os.path.basename(part) for part in session_argv
-        ):
-            _later(lambda: quiet_screensaver(env, xfce=True), delay=3.0)
         return _wait(xvnc, session, display, children)
     except Terminated as stop:
         log(f"stopping (signal {stop.signum})")
         stop_children(children)
         return 128 + stop.signum
-    except (RuntimeError, OSError) as err:
+    except (RuntimeError, OSError, ValueError, KeyError) as err:
         log(f"error: {err}")
         stop_children(children)
         return 1
     finally:
         if display is not None and xvnc.poll() is not None:
-            remove_stale_display(display)
-        with contextlib.suppress(OSError):
-            os.unlink(spec["state_file"])
+            xutil.remove_stale_display(display)
+        if spec.get("state_file"):
+            try:
+                os.unlink(spec["state_file"])
+            except OSError:
+                pass
 
 
-def _wait(xvnc: subprocess.Popen[bytes], session: subprocess.Popen[bytes], display: int,
-          children: list[subprocess.Popen[bytes]]) -> int:
+def _wait(xvnc: Child, session: Child, display: int, children: list[Child]) -> int:
     """Wait until Xvnc or the session exits, then stop the other."""
     while True:
         pid, status = os.waitpid(-1, 0)
         code = os.waitstatus_to_exitcode(status)
+        if pid == session.pid:
+            session.returncode = code
+            # A session dies with its X server: if Xvnc is gone too, that is the cause.
+            # (A killed Xvnc closes its sockets before it is reapable: give it a moment.)
+            xvnc_pid, xvnc_status = _reap_within(xvnc.pid, XVNC_EXIT_WINDOW)
+            if not xvnc_pid:
+                log(f"session exited with code {exit_code(code)} (logout); stopping Xvnc")
+                stop_children(children)
+                return exit_code(code)
+            log(f"session exited with code {exit_code(code)} after its X server")
+            pid, code = xvnc_pid, os.waitstatus_to_exitcode(xvnc_status)
         if pid == xvnc.pid:
             xvnc.returncode = code
             how = f"signal {-code}" if code < 0 else f"code {code}"
             log(f"Xvnc exited ({how}); stopping the session")
             stop_children(children)
-            for path in remove_stale_display(display):
+            for path in xutil.remove_stale_display(display):
                 log(f"removed stale {path}")
             return 0 if code == 0 else 1
-        if pid == session.pid:
-            session.returncode = code
-            log(f"session exited with code {exit_code(code)} (logout); stopping Xvnc")
-            stop_children(children)
-            return exit_code(code)
+
+
+def _reap_within(pid: int, seconds: float) -> tuple[int, int]:
+    """``waitpid(pid)`` if it exits within ``seconds``, else ``(0, 0)``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = os.waitpid(pid, os.WNOHANG)
+        if found[0] or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.01)
 
 
 def _later(action: Any, delay: float) -> None:
@@ -278,17 +366,15 @@ def _later(action: Any, delay: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: ``python -m jupyter_workbench.desktop.launch SPEC.json``."""
+    """Entry point: ``launch.py SPEC.json -- XVNC [ARGS…]``."""
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m jupyter_workbench.desktop.launch SPEC.json", file=sys.stderr)
+    if len(args) < 3 or args[1] != "--":
+        print("usage: launch.py SPEC.json -- Xvnc [options]", file=sys.stderr)
         return 2
     os.dup2(1, 2)  # Xvnc, the session and we all log to stdout
-    with open(args[0], encoding="utf-8") as handle:
-        spec = json.load(handle)
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _on_signal)
-    return run(spec)
+    return run(args[0], args[2:])
 
 
 if __name__ == "__main__":

@@ -4,24 +4,21 @@
   when their owner is provably gone (the lock's PID is dead; a socket nobody accepts on).
 * The Xauthority file holds one wildcard MIT-MAGIC-COOKIE-1 entry (any address, any
   display number), so it can be written before Xvnc picks its display with ``-displayfd``.
+
+Only cheap modules are imported at the top: the desktop launcher imports this module on
+its critical path (before Xvnc is spawned).
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
-import re
-import secrets
-import socket
 import struct
 
 #: Where X servers keep their lock files and sockets.
 LOCK_DIR = "/tmp"
 SOCKET_DIR = "/tmp/.X11-unix"
 
-_LOCK_NAME = re.compile(r"^\.X(\d+)-lock$")
-_SOCKET_NAME = re.compile(r"^X(\d+)$")
 #: Xauth family that matches any address.
 FAMILY_WILD = 0xFFFF
 
@@ -66,6 +63,8 @@ def pid_alive(pid: int) -> bool:
 
 def socket_listening(path: str) -> bool:
     """Whether something accepts connections on the unix socket at ``path``."""
+    import socket
+
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(0.5)
     try:
@@ -106,16 +105,15 @@ def remove_stale_display(display: int, lock_dir: str = LOCK_DIR,
 def remove_stale_displays(lock_dir: str = LOCK_DIR, socket_dir: str = SOCKET_DIR) -> list[str]:
     """Clean every display whose lock or socket was left behind by a dead server."""
     displays: set[int] = set()
-    with contextlib.suppress(OSError):
-        for entry in os.listdir(lock_dir):
-            match = _LOCK_NAME.match(entry)
-            if match:
-                displays.add(int(match.group(1)))
-    with contextlib.suppress(OSError):
-        for entry in os.listdir(socket_dir):
-            match = _SOCKET_NAME.match(entry)
-            if match:
-                displays.add(int(match.group(1)))
+    for folder, prefix, suffix in ((lock_dir, ".X", "-lock"), (socket_dir, "X", "")):
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            number = entry[len(prefix):len(entry) - len(suffix)]
+            if entry.startswith(prefix) and entry.endswith(suffix) and number.isdigit():
+                displays.add(int(number))
     removed: list[str] = []
     for display in sorted(displays):
         removed.extend(remove_stale_display(display, lock_dir, socket_dir))
@@ -158,7 +156,7 @@ def write_xauthority(path: str, cookie: bytes | None = None) -> bytes:
     The entry has family FamilyWild and an empty display number, which libXau matches
     for every display, so the file works whatever number Xvnc picks. Returns the cookie.
     """
-    cookie = cookie or secrets.token_bytes(16)
+    cookie = cookie or os.urandom(16)
 
     def field(data: bytes) -> bytes:
         return struct.pack(">H", len(data)) + data
@@ -175,6 +173,10 @@ def write_xauthority(path: str, cookie: bytes | None = None) -> bytes:
 
 
 def parse_display(text: str) -> int | None:
-    """``":1"``, ``"1"`` or ``"1\\n"`` → 1; anything else → ``None``."""
-    match = re.fullmatch(r"\s*:?(\d+)(?:\.\d+)?\s*", text)
-    return int(match.group(1)) if match else None
+    """``":1"``, ``"1"``, ``":1.0"`` or ``"1\\n"`` → 1; anything else → ``None``."""
+    text = text.strip()
+    text = text[1:] if text.startswith(":") else text
+    number, _, screen = text.partition(".")
+    if number.isdigit() and (not screen or screen.isdigit()):
+        return int(number)
+    return None

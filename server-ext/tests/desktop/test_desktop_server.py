@@ -7,10 +7,11 @@ import signal
 import socket
 import stat
 import subprocess
+from urllib.parse import urlencode
 
 import pytest
 from desktop_helpers import RFB_BANNER, needs_xvnc, read_banner, start, state_is, status, wait_until
-from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from jupyter_workbench.desktop import xutil
@@ -103,15 +104,44 @@ async def test_websocket_refused_without_auth(jp_http_port, jp_base_url, api):
     assert (await status(api))["state"] == "stopped"  # nothing was started for the stranger
 
 
-async def test_websocket_refused_from_foreign_origin(jp_http_port, jp_base_url, jp_auth_header):
-    headers = {**jp_auth_header, "Origin": "https://evil.example.com"}
+async def browser_cookie(port: int, base_url: str, auth_header: dict) -> str:
+    """Log in through Jupyter's login form, as a browser does; returns the Cookie header."""
+    client = AsyncHTTPClient()
+    base = f"http://localhost:{port}{base_url}"
+    page = await client.fetch(base + "login", raise_error=False)
+    cookies = {}
+    for header in page.headers.get_list("Set-Cookie"):
+        name, value = header.split(";", 1)[0].split("=", 1)
+        cookies[name] = value
+    token = auth_header["Authorization"].split()[-1]
+    body = urlencode({"password": token, "_xsrf": cookies.get("_xsrf", "")})
+    resp = await client.fetch(
+        base + "login", method="POST", body=body, follow_redirects=False, raise_error=False,
+        headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+    )
+    assert resp.code == 302, resp.code
+    for header in resp.headers.get_list("Set-Cookie"):
+        name, value = header.split(";", 1)[0].split("=", 1)
+        cookies[name] = value
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+async def test_websocket_refused_from_foreign_origin(jp_http_port, jp_base_url, jp_auth_header,
+                                                     api):
+    # A cross-site page can only ride on the browser's login cookie (it cannot set an
+    # Authorization header on a WebSocket): that is the case the Origin check must stop.
+    cookie = await browser_cookie(jp_http_port, jp_base_url, jp_auth_header)
+    headers = {"Cookie": cookie, "Origin": "https://evil.example.com"}
     with pytest.raises(HTTPClientError) as err:
         await websocket_connect(HTTPRequest(ws_url(jp_http_port, jp_base_url), headers=headers))
     assert err.value.code == 403
+    assert (await status(api))["state"] == "stopped"  # and nothing was started
 
 
-async def test_websocket_same_origin_accepted(jp_http_port, jp_base_url, jp_auth_header):
-    headers = {**jp_auth_header, "Origin": f"http://localhost:{jp_http_port}"}
+async def test_websocket_same_origin_browser_accepted(jp_http_port, jp_base_url, jp_auth_header,
+                                                      api):
+    cookie = await browser_cookie(jp_http_port, jp_base_url, jp_auth_header)
+    headers = {"Cookie": cookie, "Origin": f"http://localhost:{jp_http_port}"}
     ws = await websocket_connect(HTTPRequest(ws_url(jp_http_port, jp_base_url), headers=headers))
     try:
         assert await read_banner(ws) == RFB_BANNER
@@ -148,12 +178,15 @@ async def test_stale_lock_and_socket_do_not_block_start(api):
     stale.close()
     try:
         data = await start(api)
-        assert f"removed stale {lock} (its X server is gone)" in "\n".join(data["log_tail"])
+        logs = "\n".join((await api("GET", "backends", "desktop", "logs"))[1]["lines"])
+        assert f"removed stale {lock} (its X server is gone)" in logs
         if data["display"] == f":{number}":
-            # The lock now names the live Xvnc (written by us, as -displayfd writes none).
+            # Xvnc took the display over (its socket now answers) and the lock names it
+            # (written by the launcher, as Xvnc -displayfd writes none).
+            assert xutil.socket_listening(sock_path)
             assert xutil.read_lock_pid(lock) == data["xvnc_pid"]
-        else:  # another X server took that display meanwhile; the stale files are gone
-            assert not os.path.lexists(sock_path) or xutil.socket_listening(sock_path)
+        else:  # another X server took the lowest display meanwhile: ours was cleaned up
+            assert f"removed stale {sock_path}" in logs or xutil.socket_listening(sock_path)
     finally:
         await api("POST", "backends", "desktop", "stop")
     assert xutil.read_lock_pid(lock) != data["xvnc_pid"]  # our lock left with our Xvnc
@@ -170,7 +203,7 @@ async def test_kill9_of_xvnc_restarts_with_backoff(api):
     data = await wait_until(restarted, timeout=30)
     assert data["xvnc_pid"] != first["xvnc_pid"]
     logs = "\n".join((await api("GET", "backends", "desktop", "logs"))[1]["lines"])
-    assert "Xvnc exited (signal 9)" in logs
+    assert "Xvnc exited (signal 9)" in logs, logs
     assert "desktop crashed (code 1)" in logs
     # The dead Xvnc's lock was cleaned up: its display is free or held by a live server.
     old = int(first["display"][1:])

@@ -1,0 +1,41 @@
+"""The renderer report of a running desktop comes from glxinfo run inside its session."""
+
+from __future__ import annotations
+
+from desktop_helpers import needs_xvnc, start
+
+pytestmark = needs_xvnc
+
+
+async def test_renderer_needs_a_running_desktop(api):
+    code, data = await api("GET", "desktops", "desktop", "renderer")
+    assert code == 409 and "not running" in data["error"]["message"]
+    code, data = await api("GET", "desktops", "nosuch", "renderer")
+    assert code == 404
+    code, data = await api("GET", "desktops", "desktop", "renderer", params={"refresh": "x"})
+    assert code == 400
+
+
+async def test_renderer_report_says_software_here(api, workbench):
+    started = await start(api)
+    code, report = await api("GET", "desktops", "desktop", "renderer")
+    assert code == 200, report
+    assert report["display"] == started["display"]
+    assert report["mode"] == "software"
+    assert report["accelerated"] is False
+    assert "llvmpipe" in report["renderer"]
+    assert report["command"][-2:] == ["-B"] or report["command"][-1] == "-B"
+    rejected = {r["mode"]: r["reason"] for r in report["rejected"]}
+    assert set(rejected) == {"sidecar", "egl"}
+    # The same report through the cross-feature hook (the GPU panel's OpenGL check).
+    hooked = await workbench.hooks["desktop_renderer"]()
+    assert hooked["renderer"] == report["renderer"]
+    # …and as the badge summary on the backend status.
+    code, data = await api("GET", "backends", "desktop")
+    assert data["renderer_summary"].startswith("software (software) · llvmpipe")
+    code, listing = await api("GET", "desktops")
+    assert listing["desktops"][0]["display"] == started["display"]
+
+
+async def test_hook_returns_none_without_running_desktop(workbench):
+    assert await workbench.hooks["desktop_renderer"]() is None
