@@ -19,7 +19,7 @@ PORT ?= 8888
 APT_PACKAGES := chromium tigervnc-standalone-server tigervnc-tools openbox xterm twm \
 	x11-utils x11-xserver-utils xclip xdotool mesa-utils xserver-xorg-core \
 	xserver-xorg-video-dummy prometheus libkrb5-dev ripgrep websockify fonts-dejavu-core \
-	dbus-x11 xauth make g++ python3
+	dbus-x11 xauth make gcc g++ libx11-dev python3
 
 LABEXT_DIR := $(ROOT)/server-ext/jupyter_workbench/labextensions/@jupyter-workbench
 TS_SOURCES := $(shell find packages/*/src packages/*/style packages/*/schema packages/*/package.json -type f 2>/dev/null)
@@ -110,7 +110,7 @@ check-wheel:
 
 # ---------------------------------------------------------------- benchmarks
 bench-desktop: bootstrap
-	bash bench/desktop/run.sh
+	$(PY) bench/desktop/run.py
 
 bench-ides: bootstrap
 	bash bench/ides/run.sh
