@@ -1,0 +1,93 @@
+import {
+  keyChords,
+  reconnectDelay,
+  remoteSize,
+  rendererBadge,
+  websocketUrl
+} from '../logic';
+
+describe('reconnectDelay', () => {
+  it('doubles from half a second and is capped', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map(n => reconnectDelay(n))).toEqual([
+      500, 1000, 2000, 4000, 8000, 15000, 15000
+    ]);
+  });
+
+  it('jitters by at most 10 % either way', () => {
+    expect(reconnectDelay(3, 0)).toBe(1800);
+    expect(reconnectDelay(3, 1)).toBe(2200);
+  });
+});
+
+describe('websocketUrl', () => {
+  it('follows the page scheme and host', () => {
+    expect(
+      websocketUrl('/user/alice/desktop/', {
+        protocol: 'http:',
+        host: 'hub:8000'
+      })
+    ).toBe('ws://hub:8000/user/alice/desktop/');
+    expect(
+      websocketUrl('/desktop/', { protocol: 'https:', host: 'hub.example' })
+    ).toBe('wss://hub.example/desktop/');
+  });
+});
+
+describe('remoteSize', () => {
+  it('asks for CSS size × devicePixelRatio when HiDPI is on', () => {
+    expect(remoteSize(1000, 600, 2, true)).toEqual({
+      width: 2000,
+      height: 1200
+    });
+    expect(remoteSize(1000, 600, 2, false)).toEqual({
+      width: 1000,
+      height: 600
+    });
+  });
+
+  it('rounds down to even sizes and keeps a minimum', () => {
+    expect(remoteSize(801, 601, 1.25, true)).toEqual({
+      width: 1000,
+      height: 750
+    });
+    expect(remoteSize(10, 10, 1, true)).toEqual({ width: 320, height: 200 });
+  });
+});
+
+describe('rendererBadge', () => {
+  it('says software for llvmpipe', () => {
+    expect(
+      rendererBadge({
+        renderer: 'llvmpipe (LLVM 15.0.6, 256 bits)',
+        accelerated: false
+      })
+    ).toBe('Software (llvmpipe)');
+  });
+
+  it('names the GPU when accelerated', () => {
+    expect(
+      rendererBadge({
+        renderer: 'NVIDIA H200/PCIe/SSE2',
+        accelerated: true,
+        mode: 'egl'
+      })
+    ).toBe('NVIDIA H200');
+  });
+
+  it('is empty without a report', () => {
+    expect(rendererBadge(null)).toBeNull();
+    expect(rendererBadge({ renderer: null })).toBeNull();
+  });
+});
+
+describe('keyChords', () => {
+  it('offers the usual chords and the F-keys', () => {
+    const chords = keyChords();
+    expect(chords['Alt+F4']).toEqual([
+      [0xffe9, 'AltLeft'],
+      [0xffc1, 'F4']
+    ]);
+    expect(chords['F12']).toEqual([[0xffc9, 'F12']]);
+    expect(Object.keys(chords)).toHaveLength(15);
+  });
+});

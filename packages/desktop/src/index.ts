@@ -1,0 +1,396 @@
+/**
+ * @packageDocumentation
+ * @module desktop
+ */
+
+import { IBackendInfo, IWorkbench } from '@jupyter-workbench/services';
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import {
+  Dialog,
+  MainAreaWidget,
+  showDialog,
+  ToolbarButton,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import { LabIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { Widget } from '@lumino/widgets';
+
+import { keyChords } from './logic';
+import { DesktopViewer, IViewerSettings } from './viewer';
+
+export { DesktopViewer } from './viewer';
+export * from './logic';
+
+/**
+ * Command ids of the desktop viewer.
+ */
+export namespace CommandIDs {
+  /** Open a desktop (args: `name`); used to restore tabs after a reload. */
+  export const open = 'workbench-desktop:open';
+}
+
+/**
+ * Id of the plugin (also the settings id).
+ */
+const PLUGIN_ID = '@jupyter-workbench/desktop:plugin';
+
+const DEFAULTS: IViewerSettings = {
+  scaling: 'remote',
+  hidpi: true,
+  quality: 6,
+  compression: 2,
+  viewOnly: false,
+  reconnect: true
+};
+
+/**
+ * The desktop plugin: opens `kind: "desktop"` backends in a noVNC viewer tab.
+ */
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'Remote desktops (noVNC, loaded lazily) in JupyterLab tabs.',
+  autoStart: true,
+  requires: [IWorkbench, ITranslator],
+  optional: [ILayoutRestorer, ISettingRegistry],
+  activate
+};
+
+/**
+ * Activate the desktop plugin.
+ */
+function activate(
+  app: JupyterFrontEnd,
+  workbench: IWorkbench,
+  translator: ITranslator,
+  restorer: ILayoutRestorer | null,
+  settingRegistry: ISettingRegistry | null
+): void {
+  const trans = translator.load('jupyter-workbench');
+  const settings: IViewerSettings = { ...DEFAULTS };
+  const tracker = new WidgetTracker<MainAreaWidget<DesktopViewer>>({
+    namespace: 'workbench-desktop'
+  });
+
+  const open = async (backend: IBackendInfo): Promise<Widget> => {
+    const existing = tracker.find(w => w.content.backend.name === backend.name);
+    if (existing) {
+      app.shell.activateById(existing.id);
+      if (
+        existing.content.state === 'disconnected' ||
+        existing.content.state === 'failed'
+      ) {
+        void existing.content.connect();
+      }
+      return existing;
+    }
+    const content = new DesktopViewer({
+      backend,
+      client: workbench.client,
+      settings,
+      trans
+    });
+    const widget = new MainAreaWidget({ content });
+    widget.id = `workbench-desktop-${backend.name}`;
+    widget.title.label = backend.title;
+    widget.title.closable = true;
+    widget.title.icon = Private.desktopIcon(backend);
+    widget.addClass('jp-WorkbenchDesktop-host');
+    Private.addToolbar(widget, trans);
+    void tracker.add(widget);
+    app.shell.add(widget, 'main');
+    app.shell.activateById(widget.id);
+    void content.connect();
+    return widget;
+  };
+
+  workbench.registerOpener('desktop', {
+    open: backend => open(backend)
+  });
+
+  app.commands.addCommand(CommandIDs.open, {
+    label: args => trans.__('Open Desktop %1', String(args.name ?? '')),
+    execute: async args => {
+      await workbench.ready;
+      const backend = workbench.find(String(args.name));
+      return backend ? open(backend) : null;
+    }
+  });
+
+  if (restorer) {
+    void restorer.restore(tracker, {
+      command: CommandIDs.open,
+      args: widget => ({ name: widget.content.backend.name }),
+      name: widget => widget.content.backend.name
+    });
+  }
+
+  if (settingRegistry) {
+    void settingRegistry
+      .load(PLUGIN_ID)
+      .then(loaded => {
+        const update = () => {
+          Object.assign(
+            settings,
+            loaded.composite as unknown as IViewerSettings
+          );
+          tracker.forEach(widget => widget.content.updateSettings(settings));
+        };
+        update();
+        loaded.changed.connect(update);
+      })
+      .catch(reason =>
+        console.error('Failed to load desktop settings', reason)
+      );
+  }
+}
+
+/**
+ * Module-private helpers.
+ */
+namespace Private {
+  const icons = new Map<string, LabIcon>();
+
+  /**
+   * The tab icon of a desktop.
+   */
+  export function desktopIcon(backend: IBackendInfo): LabIcon | undefined {
+    const builtin = LabIcon.resolve({ icon: 'workbench:desktop' } as any);
+    if (!backend.icon.trim().startsWith('<svg')) {
+      return builtin;
+    }
+    let icon = icons.get(backend.name);
+    if (!icon) {
+      icon = new LabIcon({
+        name: `workbench:desktop-${backend.name}`,
+        svgstr: backend.icon
+      });
+      icons.set(backend.name, icon);
+    }
+    return icon;
+  }
+
+  /**
+   * A toolbar item made of a DOM element.
+   */
+  function item(node: HTMLElement, className: string): Widget {
+    const widget = new Widget({ node });
+    widget.addClass(className);
+    widget.addClass('jp-WorkbenchDesktop-toolbarItem');
+    return widget;
+  }
+
+  /**
+   * A `<select>` toolbar item.
+   */
+  function select(
+    label: string,
+    options: Array<[string, string]>,
+    value: string,
+    onChange: (value: string) => void
+  ): HTMLSelectElement {
+    const element = document.createElement('select');
+    element.title = label;
+    element.setAttribute('aria-label', label);
+    for (const [optionValue, text] of options) {
+      const option = document.createElement('option');
+      option.value = optionValue;
+      option.textContent = text;
+      element.appendChild(option);
+    }
+    element.value = value;
+    element.addEventListener('change', () => onChange(element.value));
+    return element;
+  }
+
+  /**
+   * The viewer's toolbar.
+   */
+  export function addToolbar(
+    widget: MainAreaWidget<DesktopViewer>,
+    trans: TranslationBundle
+  ): void {
+    const viewer = widget.content;
+    const toolbar = widget.toolbar;
+
+    const state = document.createElement('span');
+    state.className = 'jp-WorkbenchDesktop-state';
+    toolbar.addItem('state', item(state, 'jp-WorkbenchDesktop-stateItem'));
+    const badge = document.createElement('span');
+    badge.className = 'jp-WorkbenchDesktop-renderer';
+    toolbar.addItem(
+      'renderer',
+      item(badge, 'jp-WorkbenchDesktop-rendererItem')
+    );
+
+    toolbar.addItem(
+      'reconnect',
+      new ToolbarButton({
+        icon: refreshIcon,
+        tooltip: trans.__('Reconnect'),
+        onClick: () => viewer.reconnect()
+      })
+    );
+    toolbar.addItem(
+      'fullscreen',
+      new ToolbarButton({
+        label: trans.__('Full screen'),
+        tooltip: trans.__('Show the desktop full screen'),
+        onClick: () => void viewer.fullscreen()
+      })
+    );
+    toolbar.addItem(
+      'ctrl-alt-del',
+      new ToolbarButton({
+        label: 'Ctrl-Alt-Del',
+        tooltip: trans.__('Send Ctrl-Alt-Del'),
+        onClick: () => viewer.sendCtrlAltDel()
+      })
+    );
+    const chords = keyChords();
+    const keys = select(
+      trans.__('Send keys'),
+      [
+        ['', trans.__('Keys…')],
+        ...Object.keys(chords).map(k => [k, k] as [string, string])
+      ],
+      '',
+      value => {
+        if (value && chords[value]) {
+          viewer.sendChord(chords[value]);
+        }
+        keys.value = '';
+      }
+    );
+    toolbar.addItem('keys', item(keys, 'jp-WorkbenchDesktop-keys'));
+    toolbar.addItem(
+      'clipboard',
+      new ToolbarButton({
+        label: trans.__('Clipboard'),
+        tooltip: trans.__('Exchange text with the desktop clipboard'),
+        onClick: () => void showClipboard(viewer, trans)
+      })
+    );
+
+    const scaling = select(
+      trans.__('Scaling'),
+      [
+        ['remote', trans.__('Resize desktop')],
+        ['fit', trans.__('Scale to fit')],
+        ['none', trans.__('No scaling')]
+      ],
+      viewer.settings.scaling,
+      value =>
+        viewer.updateSettings({ scaling: value as IViewerSettings['scaling'] })
+    );
+    toolbar.addItem('scaling', item(scaling, 'jp-WorkbenchDesktop-scaling'));
+
+    const levels: Array<[string, string]> = Array.from(
+      { length: 10 },
+      (_, n) => [String(n), String(n)]
+    );
+    const quality = select(
+      trans.__('Picture quality (0–9)'),
+      levels.map(([v]) => [v, trans.__('Quality %1', v)]),
+      String(viewer.settings.quality),
+      value => viewer.updateSettings({ quality: Number(value) })
+    );
+    toolbar.addItem('quality', item(quality, 'jp-WorkbenchDesktop-quality'));
+    const compression = select(
+      trans.__('Compression level (0–9)'),
+      levels.map(([v]) => [v, trans.__('Compression %1', v)]),
+      String(viewer.settings.compression),
+      value => viewer.updateSettings({ compression: Number(value) })
+    );
+    toolbar.addItem(
+      'compression',
+      item(compression, 'jp-WorkbenchDesktop-compression')
+    );
+
+    const viewOnlyLabel = document.createElement('label');
+    const viewOnly = document.createElement('input');
+    viewOnly.type = 'checkbox';
+    viewOnly.checked = viewer.settings.viewOnly;
+    viewOnly.addEventListener('change', () =>
+      viewer.updateSettings({ viewOnly: viewOnly.checked })
+    );
+    viewOnlyLabel.append(
+      viewOnly,
+      document.createTextNode(' ' + trans.__('View only'))
+    );
+    toolbar.addItem(
+      'view-only',
+      item(viewOnlyLabel, 'jp-WorkbenchDesktop-viewOnly')
+    );
+
+    const labels: Record<string, string> = {
+      starting: trans.__('Starting…'),
+      connecting: trans.__('Connecting…'),
+      connected: trans.__('Connected'),
+      reconnecting: trans.__('Reconnecting…'),
+      disconnected: trans.__('Disconnected'),
+      failed: trans.__('Failed')
+    };
+    const update = () => {
+      state.textContent = labels[viewer.state] ?? viewer.state;
+      state.dataset.state = viewer.state;
+      badge.textContent = viewer.renderer ?? '';
+      badge.hidden = !viewer.renderer;
+      badge.dataset.accelerated = String(!!viewer.rendererReport?.accelerated);
+      badge.title = viewer.rendererReport
+        ? trans.__(
+            'OpenGL renderer: %1 (mode: %2)',
+            String(viewer.rendererReport.renderer),
+            String(viewer.rendererReport.mode)
+          )
+        : '';
+      scaling.value = viewer.settings.scaling;
+      viewOnly.checked = viewer.settings.viewOnly;
+    };
+    viewer.changed.connect(update);
+    update();
+  }
+
+  /**
+   * The clipboard panel: shows the desktop's clipboard and sends text to it.
+   */
+  async function showClipboard(
+    viewer: DesktopViewer,
+    trans: TranslationBundle
+  ): Promise<void> {
+    const body = document.createElement('div');
+    body.className = 'jp-WorkbenchDesktop-clipboard';
+    const text = document.createElement('textarea');
+    text.rows = 8;
+    text.value = viewer.remoteClipboard;
+    text.setAttribute('aria-label', trans.__('Clipboard text'));
+    const hint = document.createElement('p');
+    hint.textContent = trans.__(
+      'This is the desktop clipboard. Edit it and press "Send to desktop" to paste it there.'
+    );
+    body.append(hint, text);
+    const onRemote = () => {
+      text.value = viewer.remoteClipboard;
+    };
+    viewer.changed.connect(onRemote);
+    const result = await showDialog({
+      title: trans.__('Desktop clipboard'),
+      body: new Widget({ node: body }),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Close') }),
+        Dialog.okButton({ label: trans.__('Send to desktop') })
+      ]
+    });
+    viewer.changed.disconnect(onRemote);
+    if (result.button.accept) {
+      viewer.pasteToRemote(text.value);
+    }
+  }
+}
+
+export default plugin;

@@ -1,0 +1,109 @@
+/**
+ * Pure helpers of the desktop viewer (no JupyterLab or noVNC imports: unit-tested).
+ */
+
+/**
+ * Delay in milliseconds before reconnect attempt `attempt` (1-based): 0.5 s doubling,
+ * capped at 15 s, with up to 20 % jitter from `random` (0..1).
+ */
+export function reconnectDelay(attempt: number, random = 0.5): number {
+  const base = Math.min(15000, 500 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.9 + 0.2 * random));
+}
+
+/**
+ * The WebSocket URL of a proxied path (`/user/alice/desktop/`) seen from `location`.
+ */
+export function websocketUrl(
+  path: string,
+  location: { protocol: string; host: string }
+): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}${path}`;
+}
+
+/**
+ * The remote desktop size to ask for: the tab's CSS size, times the device pixel ratio
+ * when HiDPI is on, rounded down to even numbers (some encoders want them), at least 320×200.
+ */
+export function remoteSize(
+  cssWidth: number,
+  cssHeight: number,
+  devicePixelRatio: number,
+  hidpi: boolean
+): { width: number; height: number } {
+  const ratio = hidpi ? Math.max(1, devicePixelRatio) : 1;
+  const even = (value: number, min: number) =>
+    Math.max(min, Math.floor((value * ratio) / 2) * 2);
+  return { width: even(cssWidth, 320), height: even(cssHeight, 200) };
+}
+
+/**
+ * A renderer report from the server (see `GET workbench/api/desktops/{name}/renderer`).
+ */
+export interface IRendererReport {
+  /** OpenGL renderer string, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
+  renderer?: string | null;
+  /** OpenGL vendor string. */
+  vendor?: string | null;
+  /** Whether rendering is GPU-accelerated. */
+  accelerated?: boolean | null;
+  /** Rendering mode: software, egl or sidecar. */
+  mode?: string | null;
+}
+
+/**
+ * Badge text for a renderer report: "NVIDIA …" when accelerated, else "Software (llvmpipe)".
+ */
+export function rendererBadge(
+  report: IRendererReport | null | undefined
+): string | null {
+  if (!report || !report.renderer) {
+    return null;
+  }
+  if (report.accelerated) {
+    return report.renderer.replace(/\/PCIe.*$/, '').trim();
+  }
+  const engine = report.renderer.split(/[\s(]/)[0] || report.renderer;
+  return `Software (${engine})`;
+}
+
+/**
+ * X11 keysyms of the keys the key menu sends.
+ */
+export const KEYSYMS = {
+  Control_L: 0xffe3,
+  Alt_L: 0xffe9,
+  Escape: 0xff1b,
+  Tab: 0xff09,
+  F1: 0xffbe
+} as const;
+
+/**
+ * A key chord: the keysyms and DOM codes pressed in order and released in reverse.
+ */
+export type Chord = Array<[number, string]>;
+
+/**
+ * The chords of the key menu, by label.
+ */
+export function keyChords(): Record<string, Chord> {
+  const chords: Record<string, Chord> = {
+    'Ctrl+Esc': [
+      [KEYSYMS.Control_L, 'ControlLeft'],
+      [KEYSYMS.Escape, 'Escape']
+    ],
+    'Alt+Tab': [
+      [KEYSYMS.Alt_L, 'AltLeft'],
+      [KEYSYMS.Tab, 'Tab']
+    ],
+    'Alt+F4': [
+      [KEYSYMS.Alt_L, 'AltLeft'],
+      [KEYSYMS.F1 + 3, 'F4']
+    ]
+  };
+  for (let n = 1; n <= 12; n++) {
+    chords[`F${n}`] = [[KEYSYMS.F1 + n - 1, `F${n}`]];
+  }
+  return chords;
+}
