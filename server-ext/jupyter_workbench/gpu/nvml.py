@@ -1,0 +1,312 @@
+"""The NVML source (``nvidia-ml-py``, imported as ``pynvml``), initialised once, lazily.
+
+Every call is guarded: NotSupported / NoPermission / FunctionNotFound become ``None`` with
+a reason in the GPU's ``na`` map; GpuIsLost marks that GPU lost (critical) and the others
+keep reporting. The module is injectable, so tests drive this exact code with a double.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from .model import NOT_MEANINGFUL_VGPU, empty_snapshot
+
+_VIRT = {0: "none", 1: "passthrough", 2: "vgpu", 3: "host_vgpu"}
+_REASON_BITS = {
+    0x1: "idle",
+    0x2: "applications_clocks_setting",
+    0x4: "sw_power_cap",
+    0x8: "hw_slowdown",
+    0x10: "sync_boost",
+    0x20: "sw_thermal_slowdown",
+    0x40: "hw_thermal_slowdown",
+    0x80: "hw_power_brake_slowdown",
+    0x100: "display_clock_setting",
+}
+_RECOVERY = {0: "none", 1: "gpu_reset", 2: "node_reboot", 3: "drain_p2p", 4: "drain_and_reset"}
+MIB = 1024 * 1024
+
+
+def load_nvml() -> tuple[Any, str | None]:
+    """Import ``pynvml`` (nvidia-ml-py); ``(None, why)`` when it is not installed."""
+    try:
+        import pynvml  # noqa: PLC0415
+    except ImportError:
+        return None, "nvidia-ml-py is not installed"
+    return pynvml, None
+
+
+class NvmlSource:
+    """Samples every GPU through NVML."""
+
+    name = "nvml"
+
+    def __init__(self, module: Any) -> None:
+        self.nvml = module
+        self.init_error: str | None = None
+        self.status = "ok"
+        self._xid_sets: dict[int, Any] = {}
+        self._xids: dict[int, list[dict[str, Any]]] = {}
+        try:
+            module.nvmlInit()
+        except module.NVMLError as err:
+            self.init_error, self.status = self._init_reason(err)
+
+    def _init_reason(self, err: Any) -> tuple[str, str]:
+        nvml = self.nvml
+        code = getattr(err, "value", None)
+        if code == getattr(nvml, "NVML_ERROR_LIBRARY_NOT_FOUND", -1):
+            return "No NVIDIA driver: libnvidia-ml.so.1 was not found", "no-driver"
+        if code == getattr(nvml, "NVML_ERROR_DRIVER_NOT_LOADED", -2):
+            return "The NVIDIA kernel driver is not loaded", "no-driver"
+        if code == getattr(nvml, "NVML_ERROR_LIB_RM_VERSION_MISMATCH", -3):
+            return "NVML and the kernel driver versions do not match (reboot needed)", "error"
+        return f"NVML could not start: {err}", "error"
+
+    def _call(self, gpu_na: dict[str, str], field: str, fn: Callable[[], Any]) -> Any:
+        nvml = self.nvml
+        try:
+            return fn()
+        except nvml.NVMLError as err:
+            code = getattr(err, "value", None)
+            if code == getattr(nvml, "NVML_ERROR_GPU_IS_LOST", -15):
+                gpu_na[field] = "the GPU is lost"
+                gpu_na["_lost"] = "yes"
+            elif code == getattr(nvml, "NVML_ERROR_NOT_SUPPORTED", -4):
+                gpu_na[field] = "not supported"
+            elif code == getattr(nvml, "NVML_ERROR_NO_PERMISSION", -5):
+                gpu_na[field] = "no permission"
+            elif code == getattr(nvml, "NVML_ERROR_FUNCTION_NOT_FOUND", -6):
+                gpu_na[field] = "not supported by this driver"
+            else:
+                gpu_na[field] = f"NVML error: {err}"
+            return None
+
+    def sample(self) -> dict[str, Any]:
+        """One sample of every GPU; never raises."""
+        now = time.time()
+        nvml = self.nvml
+        if self.init_error:
+            return empty_snapshot(self.name, self.status, self.init_error, now)
+        try:
+            count = nvml.nvmlDeviceGetCount()
+        except nvml.NVMLError as err:
+            return empty_snapshot(self.name, "error", f"NVML: {err}", now)
+        if count == 0:
+            return empty_snapshot(self.name, "no-gpu", "No GPU is visible to this session", now)
+        driver = _text(self._safe(nvml.nvmlSystemGetDriverVersion))
+        cuda = self._safe(nvml.nvmlSystemGetCudaDriverVersion_v2)
+        gpus = [self._gpu(index, now) for index in range(count)]
+        return {
+            "source": self.name,
+            "status": "ok",
+            "message": None,
+            "timestamp": now,
+            "interval_s": None,
+            "driver_version": driver,
+            "cuda_version": f"{cuda // 1000}.{(cuda % 1000) // 10}" if cuda else None,
+            "gpus": gpus,
+        }
+
+    def _safe(self, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except self.nvml.NVMLError:
+            return None
+
+    def _gpu(self, index: int, now: float) -> dict[str, Any]:
+        nvml = self.nvml
+        na: dict[str, str] = {}
+        handle = self._call(na, "handle", lambda: nvml.nvmlDeviceGetHandleByIndex(index))
+        if handle is None:
+            return {"index": index, "uuid": None, "name": None, "lost": True, "na": na,
+                    "memory": {"total_mib": None, "used_mib": None}, "mig": {"enabled": False,
+                    "devices": []}, "processes": [], "xid_events": []}
+
+        def call(field: str, fn: Callable[[], Any]) -> Any:
+            return self._call(na, field, fn)
+
+        virt = call("virtualization_mode", lambda: nvml.nvmlDeviceGetVirtualizationMode(handle))
+        mode = _VIRT.get(virt) if virt is not None else None
+        name = _text(call("name", lambda: nvml.nvmlDeviceGetName(handle)))
+        pci = call("pci_bus_id", lambda: nvml.nvmlDeviceGetPciInfo(handle))
+        memory = call("memory", lambda: nvml.nvmlDeviceGetMemoryInfo(handle))
+        util = call("utilization_gpu_percent", lambda: nvml.nvmlDeviceGetUtilizationRates(handle))
+        temp = call(
+            "temperature_c",
+            lambda: nvml.nvmlDeviceGetTemperature(handle, nvml.NVML_TEMPERATURE_GPU),
+        )
+        if mode == "vgpu" and temp == 0:
+            temp, na["temperature_c"] = None, NOT_MEANINGFUL_VGPU
+        power = call("power_w", lambda: nvml.nvmlDeviceGetPowerUsage(handle))
+        limit = call("power_limit_w", lambda: nvml.nvmlDeviceGetEnforcedPowerLimit(handle))
+        sm = call("clocks.sm_mhz", lambda: nvml.nvmlDeviceGetClockInfo(handle, nvml.NVML_CLOCK_SM))
+        mem = call(
+            "clocks.mem_mhz", lambda: nvml.nvmlDeviceGetClockInfo(handle, nvml.NVML_CLOCK_MEM)
+        )
+        if mode == "vgpu":
+            if sm == 0:
+                sm, na["clocks.sm_mhz"] = None, NOT_MEANINGFUL_VGPU
+            if mem == 0:
+                mem, na["clocks.mem_mhz"] = None, NOT_MEANINGFUL_VGPU
+        reasons = call(
+            "clock_event_reasons",
+            lambda: nvml.nvmlDeviceGetCurrentClocksEventReasons(handle),
+        )
+        ecc_mode = call("ecc.mode", lambda: nvml.nvmlDeviceGetEccMode(handle))
+        unc = nvml.NVML_MEMORY_ERROR_TYPE_UNCORRECTED
+        ecc = {
+            "mode": ("enabled" if ecc_mode[0] else "disabled") if ecc_mode else None,
+            "volatile_uncorrected": call(
+                "ecc.volatile_uncorrected",
+                lambda: nvml.nvmlDeviceGetTotalEccErrors(handle, unc, nvml.NVML_VOLATILE_ECC),
+            ),
+            "aggregate_uncorrected": call(
+                "ecc.aggregate_uncorrected",
+                lambda: nvml.nvmlDeviceGetTotalEccErrors(handle, unc, nvml.NVML_AGGREGATE_ECC),
+            ),
+        }
+        remap = call("remapped_rows", lambda: nvml.nvmlDeviceGetRemappedRows(handle))
+        mig = self._mig(handle, na)
+        action = call("recovery_action", lambda: nvml.nvmlDeviceGetGpuRecoveryAction(handle))
+        gpu = {
+            "index": index,
+            "uuid": _text(call("uuid", lambda: nvml.nvmlDeviceGetUUID(handle))),
+            "name": name,
+            "pci_bus_id": _text(pci.busId) if pci is not None else None,
+            "virtualization_mode": mode,
+            "vgpu": {"profile": name, "license_status": None, "license_expiry": None}
+            if mode == "vgpu"
+            else None,
+            "mig": mig,
+            "memory": {
+                "total_mib": int(memory.total // MIB) if memory else None,
+                "used_mib": int(memory.used // MIB) if memory else None,
+            },
+            "utilization_gpu_percent": util.gpu if util is not None else None,
+            "temperature_c": temp,
+            "power_w": power / 1000 if power is not None else None,
+            "power_limit_w": limit / 1000 if limit is not None else None,
+            "clocks": {"sm_mhz": sm, "mem_mhz": mem},
+            "clock_event_reasons": sorted(
+                label for bit, label in _REASON_BITS.items() if reasons and reasons & bit
+            ),
+            "pcie": {
+                "gen_current": call(
+                    "pcie.gen_current", lambda: nvml.nvmlDeviceGetCurrPcieLinkGeneration(handle)
+                ),
+                "gen_max": call(
+                    "pcie.gen_max", lambda: nvml.nvmlDeviceGetMaxPcieLinkGeneration(handle)
+                ),
+                "width_current": call(
+                    "pcie.width_current", lambda: nvml.nvmlDeviceGetCurrPcieLinkWidth(handle)
+                ),
+                "width_max": call(
+                    "pcie.width_max", lambda: nvml.nvmlDeviceGetMaxPcieLinkWidth(handle)
+                ),
+                "replay_counter": call(
+                    "pcie.replay_counter", lambda: nvml.nvmlDeviceGetPcieReplayCounter(handle)
+                ),
+            },
+            "ecc": ecc,
+            "remapped_rows": {
+                "correctable": remap[0],
+                "uncorrectable": remap[1],
+                "pending": bool(remap[2]),
+                "failure": bool(remap[3]),
+            }
+            if remap
+            else None,
+            "retired_pages": None,
+            "xid_events": self._poll_xids(index, handle, na),
+            "recovery_action": _RECOVERY.get(action, str(action)) if action is not None else None,
+            "processes": self._processes(handle, na),
+        }
+        if mode == "vgpu":
+            na.setdefault("vgpu.license_status", "read by nvidia-smi -q in vGPU guests")
+        gpu["lost"] = na.pop("_lost", None) is not None
+        gpu["na"] = na
+        return gpu
+
+    def _mig(self, handle: Any, na: dict[str, str]) -> dict[str, Any]:
+        nvml = self.nvml
+        mode = self._call(na, "mig", lambda: nvml.nvmlDeviceGetMigMode(handle))
+        enabled = bool(mode and mode[0])
+        devices = []
+        if enabled:
+            count = self._call(na, "mig", lambda: nvml.nvmlDeviceGetMaxMigDeviceCount(handle)) or 0
+            for slot in range(count):
+                try:
+                    mig = nvml.nvmlDeviceGetMigDeviceHandleByIndex(handle, slot)
+                except nvml.NVMLError:
+                    continue
+                memory = self._safe(lambda m=mig: nvml.nvmlDeviceGetMemoryInfo(m))
+                mig_name = _text(self._safe(lambda m=mig: nvml.nvmlDeviceGetName(m))) or ""
+                devices.append(
+                    {
+                        "index": len(devices),
+                        "gpu_instance_id": self._safe(
+                            lambda m=mig: nvml.nvmlDeviceGetGpuInstanceId(m)
+                        ),
+                        "profile": mig_name.rsplit(" ", 1)[-1] if " MIG " in mig_name else None,
+                        "profile_source": "nvml",
+                        "memory_total_mib": int(memory.total // MIB) if memory else None,
+                        "memory_used_mib": int(memory.used // MIB) if memory else None,
+                    }
+                )
+        return {"enabled": enabled, "devices": devices}
+
+    def _processes(self, handle: Any, na: dict[str, str]) -> list[dict[str, Any]]:
+        nvml = self.nvml
+        seen: dict[int, dict[str, Any]] = {}
+        for field, fn in (
+            ("processes", nvml.nvmlDeviceGetComputeRunningProcesses),
+            ("processes", nvml.nvmlDeviceGetGraphicsRunningProcesses),
+        ):
+            for proc in self._call(na, field, lambda f=fn: f(handle)) or []:
+                used = getattr(proc, "usedGpuMemory", None)
+                seen[proc.pid] = {
+                    "pid": proc.pid,
+                    "name": _proc_name(proc.pid),
+                    "type": None,
+                    "used_memory_mib": int(used // MIB) if used else None,
+                    "gpu_instance_id": getattr(proc, "gpuInstanceId", None),
+                    "kernel": None,
+                }
+        return list(seen.values())
+
+    def _poll_xids(self, index: int, handle: Any, na: dict[str, str]) -> list[dict[str, Any]]:
+        """Xid events seen since the sampler started (NVML cannot replay older ones)."""
+        nvml = self.nvml
+        events = self._xids.setdefault(index, [])
+        if index not in self._xid_sets:
+            try:
+                event_set = nvml.nvmlEventSetCreate()
+                nvml.nvmlDeviceRegisterEvents(handle, nvml.nvmlEventTypeXidCriticalError, event_set)
+                self._xid_sets[index] = event_set
+            except (nvml.NVMLError, AttributeError):
+                self._xid_sets[index] = None
+                na["xid_events"] = "Xid events are not available through NVML here"
+        event_set = self._xid_sets.get(index)
+        while event_set is not None:
+            try:
+                data = nvml.nvmlEventSetWait_v2(event_set, 0)
+            except nvml.NVMLError:
+                break
+            events.append({"xid": int(data.eventData), "time": time.time()})
+        return list(events)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _proc_name(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError:
+        return None

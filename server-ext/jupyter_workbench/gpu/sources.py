@@ -1,0 +1,116 @@
+"""Where GPU samples come from: NVML, ``nvidia-smi -q -x``, a replayed file, or nothing.
+
+Each source's ``sample()`` returns a snapshot dict (see :mod:`.model`) and never raises:
+a missing driver or GPU becomes a snapshot with ``status`` and a ``message`` saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from typing import Any
+
+from .model import empty_snapshot, snapshot_from_tree
+from .parse import parse_any, parse_xml
+
+
+class ReplaySource:
+    """Replays a saved ``nvidia-smi -q -x`` XML or capture file (for demos and tests)."""
+
+    name = "replay"
+
+    def __init__(self, path: str, section: str = "load") -> None:
+        self.path = path
+        self.section = section
+        self._tree: dict[str, Any] | None = None
+        self._error: str | None = None
+
+    def _load(self) -> None:
+        try:
+            with open(self.path, encoding="utf-8", errors="replace") as handle:
+                self._tree = parse_any(handle.read(), self.section)
+        except (OSError, ValueError) as err:
+            self._error = f"cannot replay {self.path}: {err}"
+
+    def sample(self) -> dict[str, Any]:
+        """The file's snapshot, stamped now."""
+        if self._tree is None and self._error is None:
+            self._load()
+        if self._error:
+            return empty_snapshot(self.name, "error", self._error, time.time())
+        assert self._tree is not None
+        return snapshot_from_tree(self._tree, self.name, time.time())
+
+
+class NvidiaSmiSource:
+    """Runs ``nvidia-smi -q -x`` (bounded by a timeout) and parses it."""
+
+    name = "nvidia-smi"
+
+    def __init__(self, executable: str | None = None, timeout: float = 10.0) -> None:
+        self.executable = executable or shutil.which("nvidia-smi")
+        self.timeout = timeout
+
+    def sample(self) -> dict[str, Any]:
+        """One ``nvidia-smi -q -x`` run."""
+        now = time.time()
+        if not self.executable:
+            return empty_snapshot(
+                self.name, "no-driver", "No NVIDIA driver: nvidia-smi is not installed", now
+            )
+        try:
+            proc = subprocess.run(
+                [self.executable, "-q", "-x"],
+                capture_output=True,
+                timeout=self.timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return empty_snapshot(
+                self.name, "error", f"nvidia-smi did not answer within {self.timeout:g} s", now
+            )
+        except OSError as err:
+            return empty_snapshot(self.name, "no-driver", f"cannot run nvidia-smi: {err}", now)
+        if proc.returncode != 0:
+            message = (proc.stdout or proc.stderr).decode("utf-8", "replace").strip()
+            status = "no-driver" if "driver" in message.lower() else "no-gpu"
+            return empty_snapshot(self.name, status, message.splitlines()[0] if message else
+                                  f"nvidia-smi exited with {proc.returncode}", now)
+        try:
+            tree = parse_xml(proc.stdout)
+        except Exception as err:  # malformed output must not break the sampler
+            return empty_snapshot(self.name, "error", f"unreadable nvidia-smi output: {err}", now)
+        return snapshot_from_tree(tree, self.name, now)
+
+
+class NoSource:
+    """No GPU tooling at all."""
+
+    name = "none"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def sample(self) -> dict[str, Any]:
+        """Always the same empty snapshot."""
+        return empty_snapshot(self.name, "no-driver", self.message, time.time())
+
+
+def auto_source(nvml_module: Any = None, timeout: float = 10.0) -> Any:
+    """NVML when it initialises, else nvidia-smi when installed, else nothing (with why)."""
+    from .nvml import NvmlSource, load_nvml
+
+    module, why = (nvml_module, None) if nvml_module is not None else load_nvml()
+    if module is not None:
+        source = NvmlSource(module)
+        if source.init_error is None:
+            return source
+        why = source.init_error
+    smi = shutil.which("nvidia-smi")
+    if smi:
+        return NvidiaSmiSource(smi, timeout)
+    if os.path.exists("/proc/driver/nvidia/version"):
+        return NoSource(f"The NVIDIA driver is loaded but NVML is unusable: {why}")
+    return NoSource(f"No NVIDIA driver in this session ({why or 'libnvidia-ml not found'})")

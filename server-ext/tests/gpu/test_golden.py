@@ -1,0 +1,75 @@
+"""Parser, model and health rules over every real capture, against golden JSON files.
+
+Regenerate with WORKBENCH_UPDATE_GOLDEN=1 (then review the diff).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from jupyter_workbench.gpu.health import with_health
+from jupyter_workbench.gpu.model import snapshot_from_tree
+from jupyter_workbench.gpu.parse import parse_any
+
+from .gpu_fixtures import fixture_files
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def snapshot_of(path: Path, section: str = "load") -> dict:
+    tree = parse_any(path.read_text(encoding="utf-8", errors="replace"), section)
+    # Health is judged at the capture's own time (licence expiry is relative to it).
+    return with_health(snapshot_from_tree(tree, "file", tree.get("timestamp_epoch") or 0.0))
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)
+def test_matches_golden(path):
+    cases = {"load": snapshot_of(path)}
+    if path.suffix == ".txt":
+        cases["idle"] = snapshot_of(path, "idle")
+    for section, snapshot in cases.items():
+        golden = GOLDEN / f"{path.stem}.{section}.json"
+        text = json.dumps(snapshot, indent=1, sort_keys=True) + "\n"
+        if os.environ.get("WORKBENCH_UPDATE_GOLDEN") == "1" or not golden.exists():
+            golden.write_text(text)
+        assert json.loads(text) == json.loads(golden.read_text()), f"{golden.name} differs"
+
+
+def test_every_fixture_is_covered():
+    assert len(fixture_files()) == 17
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)
+def test_no_fake_zeros_and_reasons_for_every_null(path):
+    for gpu in snapshot_of(path)["gpus"]:
+        for field in ("temperature_c", "power_w", "utilization_gpu_percent"):
+            if gpu[field] is None:
+                assert gpu["na"].get(field), f"{field} is null without a reason"
+        if gpu["virtualization_mode"] == "vgpu":
+            assert gpu["temperature_c"] is None
+            assert "vGPU" in gpu["na"]["temperature_c"]
+
+
+def test_vgpu_guest_profile_and_licence():
+    snap = snapshot_of(next(p for p in fixture_files() if p.name == "tesla_p4.xml"))
+    gpu = snap["gpus"][0]
+    assert gpu["virtualization_mode"] == "vgpu"
+    assert gpu["vgpu"]["profile"] == "GRID P4-1Q"
+    assert gpu["vgpu"]["license_status"] == "Licensed"
+    assert gpu["vgpu"]["license_expiry"] == "2022-09-22T06:57:30Z"
+    assert gpu["clocks"] == {"sm_mhz": None, "mem_mhz": None}
+
+
+def test_mig_slices_of_the_h100_capture():
+    path = next(p for p in fixture_files() if "h100-mig" in p.name)
+    gpu = snapshot_of(path)["gpus"][0]
+    assert gpu["mig"]["enabled"] is True
+    assert [d["profile"] for d in gpu["mig"]["devices"]] == [
+        "3g.40gb", "2g.20gb", "1g.10gb", "1g.10gb"
+    ]
+    assert gpu["utilization_gpu_percent"] is None
+    assert "MIG" in gpu["na"]["utilization_gpu_percent"]

@@ -1,0 +1,86 @@
+"""The NVML source, driven by a labelled double of pynvml fed from real captures."""
+
+from __future__ import annotations
+
+from jupyter_workbench.gpu.health import with_health
+from jupyter_workbench.gpu.model import snapshot_from_tree
+from jupyter_workbench.gpu.nvml import NvmlSource
+from jupyter_workbench.gpu.parse import parse_any
+
+from . import nvml_double as nd
+from .gpu_fixtures import read
+
+
+def capture(name: str) -> dict:
+    return snapshot_from_tree(parse_any(read(name)), "file", 0)
+
+
+def test_nvml_path_reports_what_nvidia_smi_reported():
+    expected = capture("linux-x86_64__nvidia-h200__590.48.01.txt")
+    snap = NvmlSource(nd.NvmlDouble(expected)).sample()
+    assert snap["status"] == "ok" and snap["source"] == "nvml"
+    assert snap["driver_version"] == "590.48.01" and snap["cuda_version"] == "13.1"
+    got, want = snap["gpus"][0], expected["gpus"][0]
+    for key in ("name", "uuid", "pci_bus_id", "virtualization_mode", "utilization_gpu_percent",
+                "temperature_c", "memory"):
+        assert got[key] == want[key], key
+    assert abs(got["power_w"] - want["power_w"]) < 0.01
+    assert got["pcie"]["gen_current"] == want["pcie"]["gen_current"]
+    assert [p["pid"] for p in got["processes"]] == [p["pid"] for p in want["processes"]]
+    assert with_health(snap)["gpus"][0]["health"]["verdict"] == "ok"
+
+
+def test_library_not_found_and_driver_not_loaded():
+    snap = capture("tesla-t4.xml")
+    missing = NvmlSource(nd.NvmlDouble(snap, init_error=nd.NVML_ERROR_LIBRARY_NOT_FOUND)).sample()
+    assert missing["status"] == "no-driver" and "libnvidia-ml" in missing["message"]
+    assert missing["gpus"] == []
+    unloaded = NvmlSource(nd.NvmlDouble(snap, init_error=nd.NVML_ERROR_DRIVER_NOT_LOADED)).sample()
+    assert unloaded["status"] == "no-driver" and "not loaded" in unloaded["message"]
+
+
+def test_vgpu_guest_not_supported_everywhere():
+    snap = capture("tesla_p4.xml")
+    result = NvmlSource(nd.NvmlDouble(snap, fail_all=nd.NVML_ERROR_NOT_SUPPORTED)).sample()
+    gpu = result["gpus"][0]
+    assert gpu["virtualization_mode"] == "vgpu" and gpu["name"] == "GRID P4-1Q"
+    assert gpu["memory"]["total_mib"] == 1024
+    for field in ("power_w", "utilization_gpu_percent", "pcie.gen_current", "ecc.mode"):
+        assert gpu["na"][field] == "not supported", field
+    health = with_health(result)["gpus"][0]["health"]
+    assert health["verdict"] != "critical"
+
+
+def test_vgpu_zero_temperature_is_not_a_reading():
+    snap = capture("tesla_p4.xml")
+    gpu = NvmlSource(nd.NvmlDouble(snap)).sample()["gpus"][0]
+    assert gpu["temperature_c"] is None and "vGPU" in gpu["na"]["temperature_c"]
+    assert gpu["clocks"]["sm_mhz"] is None
+
+
+def test_gpu_is_lost_on_one_gpu_only():
+    one = capture("tesla-t4.xml")
+    two = capture("rtx-3060-v12.xml")
+    both = dict(one, gpus=[one["gpus"][0], dict(two["gpus"][0], index=1)])
+    result = with_health(NvmlSource(nd.NvmlDouble(both, lost={1})).sample())
+    first, second = result["gpus"]
+    assert first["health"]["verdict"] == "ok"
+    assert second["lost"] is True
+    assert second["health"]["verdict"] == "critical"
+    assert "gpu-lost" in [f["code"] for f in second["health"]["findings"]]
+
+
+def test_mig_slices_through_nvml():
+    snap = capture("linux-x86_64__nvidia-h100-mig__590.48.01.txt")
+    gpu = NvmlSource(nd.NvmlDouble(snap)).sample()["gpus"][0]
+    assert gpu["mig"]["enabled"] is True
+    assert [d["profile"] for d in gpu["mig"]["devices"]] == ["3g.40gb", "2g.20gb", "1g.10gb",
+                                                             "1g.10gb"]
+    assert [d["memory_total_mib"] for d in gpu["mig"]["devices"]] == [40448, 20096, 9984, 9984]
+
+
+def test_no_permission_is_reported_as_such():
+    snap = capture("tesla-t4.xml")
+    gpu = NvmlSource(nd.NvmlDouble(
+        snap, fail={"nvmlDeviceGetPowerUsage": nd.NVML_ERROR_NO_PERMISSION})).sample()["gpus"][0]
+    assert gpu["power_w"] is None and gpu["na"]["power_w"] == "no permission"
