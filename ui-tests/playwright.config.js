@@ -6,6 +6,7 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const PORT = Number(process.env.WORKBENCH_UI_PORT || 8888);
 const BASE_PATH = '/user/alice';
+const GPU_PORT = Number(process.env.WORKBENCH_UI_GPU_PORT || 8889);
 
 module.exports = {
   ...baseConfig,
@@ -39,7 +40,15 @@ module.exports = {
       reuseExistingServer: !process.env.CI,
       stdout: process.env.WORKBENCH_UI_DEBUG ? 'pipe' : 'ignore',
       stderr: process.env.WORKBENCH_UI_DEBUG ? 'pipe' : 'ignore'
+    },
+    // The GPU panel on a replayed real capture (see jupyter_server_gpu_replay_config.py).
+    {
+      command: `jupyter lab --config jupyter_server_gpu_replay_config.py --port ${GPU_PORT}`,
+      url: `http://localhost:${GPU_PORT}${BASE_PATH}/lab`,
+      timeout: 120000,
+      reuseExistingServer: !process.env.CI,
+      stdout: process.env.WORKBENCH_UI_DEBUG ? 'pipe' : 'ignore',
+      stderr: process.env.WORKBENCH_UI_DEBUG ? 'pipe' : 'ignore'
     }
-    // Feature-specific servers (e.g. the GPU panel on a replayed capture) go below.
   ]
 };

@@ -5,3 +5,4 @@
 
 export * from './api';
 export * from './tokens';
+export * from './gpu';

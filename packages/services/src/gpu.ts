@@ -1,0 +1,150 @@
+import { URLExt } from '@jupyterlab/coreutils';
+
+import { WorkbenchClient } from './api';
+
+/**
+ * A finding of the GPU health rules.
+ */
+export interface IGpuFinding {
+  /** Stable code, e.g. `ecc-uncorrected`. */
+  code: string;
+  /** `critical`, `warning` or `info`. */
+  severity: 'critical' | 'warning' | 'info';
+  /** What is wrong. */
+  message: string;
+  /** What to do. */
+  advice: string;
+}
+
+/**
+ * Health verdict of a GPU.
+ */
+export type GpuVerdict = 'ok' | 'degraded' | 'critical' | 'unknown';
+
+/**
+ * One GPU of a snapshot; `null` values have their reason in `na`.
+ */
+export interface IGpu {
+  index: number;
+  uuid: string | null;
+  name: string | null;
+  pci_bus_id: string | null;
+  virtualization_mode: 'none' | 'passthrough' | 'vgpu' | 'host_vgpu' | null;
+  vgpu: {
+    profile: string | null;
+    license_status: string | null;
+    license_expiry: string | null;
+  } | null;
+  mig: {
+    enabled: boolean;
+    devices: Array<{
+      index: number;
+      gpu_instance_id: number | null;
+      profile: string | null;
+      memory_total_mib: number | null;
+      memory_used_mib: number | null;
+    }>;
+  };
+  memory: { total_mib: number | null; used_mib: number | null };
+  utilization_gpu_percent: number | null;
+  temperature_c: number | null;
+  power_w: number | null;
+  power_limit_w: number | null;
+  clocks: { sm_mhz: number | null; mem_mhz: number | null };
+  clock_event_reasons: string[];
+  processes: Array<{
+    pid: number;
+    name: string | null;
+    used_memory_mib: number | null;
+    kernel: { id: string; name: string } | null;
+  }>;
+  na: Record<string, string>;
+  health: { verdict: GpuVerdict; findings: IGpuFinding[] };
+  [extra: string]: unknown;
+}
+
+/**
+ * A snapshot of every GPU (`GET workbench/api/gpu/snapshot` and the stream).
+ */
+export interface IGpuSnapshot {
+  source: string;
+  status: 'ok' | 'no-driver' | 'no-gpu' | 'error';
+  message: string | null;
+  timestamp: number;
+  interval_s: number | null;
+  driver_version: string | null;
+  cuda_version: string | null;
+  gpus: IGpu[];
+  stalled?: boolean;
+}
+
+/**
+ * History per GPU UUID (`GET workbench/api/gpu/history`).
+ */
+export interface IGpuHistory {
+  window: '1h' | '24h';
+  interval_s: number;
+  gpus: Record<
+    string,
+    {
+      t: number[];
+      utilization_gpu_percent: Array<number | null>;
+      memory_used_mib: Array<number | null>;
+      temperature_c: Array<number | null>;
+      power_w: Array<number | null>;
+    }
+  >;
+}
+
+/**
+ * Result of a CUDA or OpenGL check.
+ */
+export interface IGpuCheck {
+  check: 'cuda' | 'opengl';
+  ok: boolean;
+  summary: string;
+  error: string | null;
+  duration_ms: number;
+  accelerated?: boolean;
+  renderer?: string | null;
+  [extra: string]: unknown;
+}
+
+/**
+ * Typed client of the GPU API under `{base_url}workbench/api/gpu/`.
+ */
+export class GpuClient {
+  /**
+   * Create a GPU client on top of a Workbench client.
+   */
+  constructor(readonly workbench: WorkbenchClient) {}
+
+  /** The latest snapshot. */
+  snapshot(): Promise<IGpuSnapshot> {
+    return this.workbench.request(this.workbench.apiUrl('gpu', 'snapshot'));
+  }
+
+  /** The history of every GPU. */
+  history(window: '1h' | '24h' = '1h'): Promise<IGpuHistory> {
+    return this.workbench.request(
+      this.workbench.apiUrl('gpu', 'history') + `?window=${window}`
+    );
+  }
+
+  /** Run a check. */
+  check(name: 'cuda' | 'opengl'): Promise<IGpuCheck> {
+    return this.workbench.request(
+      this.workbench.apiUrl('gpu', 'checks', name),
+      {
+        method: 'POST',
+        body: '{}'
+      }
+    );
+  }
+
+  /** The WebSocket URL of the snapshot stream. */
+  streamUrl(): string {
+    const settings = this.workbench.serverSettings;
+    return URLExt.join(settings.wsUrl, 'workbench', 'api', 'gpu', 'stream');
+  }
+}
