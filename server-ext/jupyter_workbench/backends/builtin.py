@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def builtin_backends(app: WorkbenchApp) -> list[Backend]:
     """Instantiate the built-in backends, configured from ``app``'s config."""
     from .desktop import desktop_backends
-    from .rstudio import RStudioBackend
+    from .rstudio import rstudio_backends
     from .vscode import VSCodeBackend
 
-    return [*desktop_backends(app), VSCodeBackend(parent=app), RStudioBackend(parent=app)]
+    return [*desktop_backends(app), VSCodeBackend(parent=app), *rstudio_backends(app)]

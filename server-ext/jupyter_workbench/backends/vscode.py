@@ -1,15 +1,77 @@
-"""VS Code in the browser: code-server or openvscode-server on a unix socket."""
+"""VS Code in the browser: code-server or openvscode-server, on a unix socket only.
+
+code-server (Coder) and openvscode-server (Gitpod) are told apart by their ``--version``
+output (openvscode-server prints the bare VS Code version and commit; code-server prints
+``4.x.y <commit> with Code 1.x``). Flags are passed only when the program's ``--help``
+lists them (probed once, cached), so older and newer releases both start.
+
+code-server::
+
+    code-server --auth none --socket S --socket-mode 0600 --disable-telemetry
+      --disable-update-check --disable-workspace-trust --disable-getting-started-override
+      --disable-proxy --abs-proxy-base-path {base_url}vscode --config <private yaml>
+      --user-data-dir D --extensions-dir E <jupyter root>
+
+openvscode-server::
+
+    openvscode-server --socket-path S --without-connection-token --server-base-path
+      {base_url}vscode --telemetry-level off --user-data-dir D --extensions-dir E
+      --default-folder <jupyter root>
+
+Readiness: ``GET /healthz`` on the socket answers 200.
+"""
 
 from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
 
 from traitlets import Unicode, default
 
 from ..readiness import ReadinessProbe
-from .base import Backend, Detection, LaunchContext, LaunchPlan, find_executable, program_version
+from .base import (
+    Backend,
+    BackendError,
+    Detection,
+    LaunchContext,
+    LaunchPlan,
+    find_executable,
+    program_version,
+)
+
+_CODE_SERVER_VERSION = re.compile(r"^(\d+\.\d+\.\d+)\s+\S+\s+with Code\s+(\S+)", re.M)
+
+
+def flavour_of(version_output: str) -> tuple[str, str | None]:
+    """``("code-server", "4.100.0")`` or ``("openvscode-server", "1.100.0")`` from --version."""
+    match = _CODE_SERVER_VERSION.search(version_output)
+    if match:
+        return "code-server", match.group(1)
+    first = version_output.strip().splitlines()[0] if version_output.strip() else ""
+    return "openvscode-server", first.split()[0] if first else None
+
+
+def supported_flags(help_output: str) -> set[str]:
+    """Every ``--flag`` that ``--help`` lists."""
+    return set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]+)", help_output))
 
 
 class VSCodeBackend(Backend):
-    """code-server (``--socket``, ``--socket-mode 0600``), proxied at ``{base_url}vscode/``."""
+    """VS Code (code-server or openvscode-server), proxied at ``{base_url}vscode/``."""
+
+    executable = Unicode(
+        "", help="Path of code-server or openvscode-server; empty = look on PATH."
+    ).tag(config=True)
+    user_data_dir = Unicode(
+        "~/.local/share/jupyter-workbench/vscode/user-data",
+        help="Persistent VS Code settings, state and history.",
+    ).tag(config=True)
+    extensions_dir = Unicode(
+        "~/.local/share/jupyter-workbench/vscode/extensions",
+        help="Persistent VS Code extensions.",
+    ).tag(config=True)
 
     @default("name")
     def _default_name(self) -> str:
@@ -25,33 +87,116 @@ class VSCodeBackend(Backend):
 
     @default("description")
     def _default_description(self) -> str:
-        return "VS Code (code-server) on this session's files"
+        return "VS Code in the browser, on this session's files"
 
-    executable = Unicode("", help="Path of code-server; empty = look on PATH.").tag(config=True)
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._probe: tuple[str, str, str | None, set[str]] | None = None
 
     def readiness(self) -> ReadinessProbe:
-        return ReadinessProbe(kind="http", path="/healthz", accept_status=(200,), timeout=self.timeout)
+        """``GET /healthz`` answers 200 once the server is up."""
+        return ReadinessProbe(kind="http", path="/healthz", accept_status=(200,),
+                              timeout=self.timeout)
 
-    async def detect(self) -> Detection:
+    async def probe(self) -> tuple[str, str, str | None, set[str]] | None:
+        """``(executable, flavour, version, flags)``, probed once."""
+        if self._probe is not None:
+            return self._probe
         exe = self.executable or find_executable(["code-server", "openvscode-server"])
         if not exe:
+            return None
+        version_out = await program_version([exe, "--version"], timeout=20) or ""
+        help_out = await program_version([exe, "--help"], timeout=20) or ""
+        flavour, version = flavour_of(version_out)
+        self._probe = (exe, flavour, version, supported_flags(help_out))
+        return self._probe
+
+    async def detect(self) -> Detection:
+        """Found, with its flavour and version; else how to install it."""
+        probe = await self.probe()
+        if probe is None:
             return Detection(
                 available=False,
-                reason="code-server is not installed",
-                install_hint="Install code-server (npm install -g code-server, or its .deb)",
+                reason="VS Code (code-server) is not installed",
+                install_hint="npm install -g code-server@4.100.0 (Node 20), or the code-server "
+                ".deb from github.com/coder/code-server; or install openvscode-server",
             )
-        output = await program_version([exe, "--version"])
-        version = output.splitlines()[0] if output else None
-        return Detection(available=True, version=version, executable=exe)
+        exe, flavour, version, flags = probe
+        details: dict[str, Any] = {"flavour": flavour}
+        if flavour == "code-server":
+            details.update(_node_fit(exe))
+        if not ({"--socket", "--socket-path"} & flags):
+            return Detection(
+                available=False, version=version, executable=exe, details=details,
+                reason=f"{flavour} {version} cannot listen on a unix socket",
+                install_hint="Upgrade code-server to 4.x or openvscode-server to 1.60+",
+            )
+        return Detection(available=True, version=f"{flavour} {version}", executable=exe,
+                         details=details)
+
+    def command(self, ctx: LaunchContext, flavour: str, exe: str, flags: set[str]) -> list[str]:
+        """The exact command line for ``flavour`` with the flags the program supports."""
+        data = os.path.expanduser(self.user_data_dir)
+        extensions = os.path.expanduser(self.extensions_dir)
+        base = ctx.url.rstrip("/")
+        if flavour == "openvscode-server":
+            argv = [exe, "--socket-path", ctx.socket_path, "--without-connection-token"]
+            optional = [
+                ("--server-base-path", base),
+                ("--telemetry-level", "off"),
+                ("--user-data-dir", data),
+                ("--extensions-dir", extensions),
+                ("--default-folder", ctx.root_dir),
+            ]
+            for flag, value in optional:
+                if flag in flags:
+                    argv += [flag, value]
+            return argv
+        argv = [exe, "--auth", "none", "--socket", ctx.socket_path]
+        optional_pairs = [
+            ("--socket-mode", "0600"),
+            ("--abs-proxy-base-path", base),
+            ("--config", os.path.join(ctx.socket_dir, "config.yaml")),
+            ("--user-data-dir", data),
+            ("--extensions-dir", extensions),
+        ]
+        switches = ["--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
+                    "--disable-getting-started-override", "--disable-proxy"]
+        for flag, value in optional_pairs:
+            if flag in flags:
+                argv += [flag, value]
+        argv += [flag for flag in switches if flag in flags]
+        return [*argv, ctx.root_dir]
 
     async def launch_plan(self, ctx: LaunchContext) -> LaunchPlan:
-        detection = await self.detect()
-        argv = [
-            detection.executable or "code-server",
-            "--auth", "none",
-            "--socket", ctx.socket_path,
-            "--socket-mode", "0600",
-            "--disable-telemetry",
-            ctx.root_dir,
-        ]
-        return LaunchPlan(argv=argv, env=self.render_env(ctx), cwd=ctx.root_dir)
+        """Create the private config and the persistent directories, then the command."""
+        probe = await self.probe()
+        if probe is None:
+            raise BackendError("VS Code (code-server) is not installed")
+        exe, flavour, _, flags = probe
+        for path in (self.user_data_dir, self.extensions_dir):
+            os.makedirs(os.path.expanduser(path), mode=0o700, exist_ok=True)
+        os.makedirs(ctx.socket_dir, mode=0o700, exist_ok=True)
+        config = os.path.join(ctx.socket_dir, "config.yaml")
+        with open(os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+            handle.write("# written by jupyter-workbench: no password, no TCP port\nauth: none\n")
+        env = {"VSCODE_PROXY_URI": "", **self.render_env(ctx)}
+        return LaunchPlan(argv=self.command(ctx, flavour, exe, flags), env=env, cwd=ctx.root_dir)
+
+    @property
+    def open_path(self) -> str:
+        """Open the Jupyter root as the workspace folder."""
+        return ""
+
+
+def _node_fit(exe: str) -> dict[str, Any]:
+    """Whether the Node that runs code-server fits its ``engines.node``."""
+    real = os.path.realpath(exe)
+    package = os.path.join(os.path.dirname(os.path.dirname(real)), "package.json")
+    try:
+        with open(package, encoding="utf-8") as handle:
+            wanted = json.load(handle).get("engines", {}).get("node")
+    except (OSError, ValueError):
+        return {}
+    node = find_executable(["node"])
+    return {"node_required": wanted, "node": node}

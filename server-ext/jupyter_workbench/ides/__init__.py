@@ -1,0 +1,1 @@
+"""Helpers for the web IDE backends (VS Code, RStudio)."""
