@@ -45,3 +45,13 @@ c.WorkbenchApp.backends = {
 }
 
 # Feature-specific settings (desktop, IDE doubles, GPU replay) are added below.
+
+# RStudio Server cannot be installed on test machines: a clearly labelled double of
+# `rserver` (server-ext/tests/ides/doubles/rserver) stands in for it. code-server is real
+# (installed by `make` into .tools/bin, which the Makefile puts on PATH).
+os.environ["PATH"] = os.pathsep.join(
+    [str(REPO / "server-ext" / "tests" / "ides" / "doubles"), str(REPO / ".tools" / "bin"),
+     os.environ.get("PATH", "")]
+)
+c.VSCodeBackend.user_data_dir = os.path.join(tempfile.mkdtemp(prefix="wb-vscode-"), "data")
+c.VSCodeBackend.extensions_dir = os.path.join(tempfile.mkdtemp(prefix="wb-vscode-"), "ext")

@@ -1,0 +1,132 @@
+import { expect, test } from './fixtures';
+
+/**
+ * VS Code (real code-server) and RStudio (a labelled double of rserver) from their tiles,
+ * inside JupyterLab tabs, through jupyter-server-proxy and Jupyter's auth.
+ */
+
+const API = 'workbench/api/backends';
+
+test.describe('Web IDEs', () => {
+  test.describe.configure({ mode: 'serial' });
+
+  test.afterAll(async ({ request, baseURL }) => {
+    await request.post(`${baseURL}/${API}/vscode/stop`, { data: {} });
+    await request.post(`${baseURL}/${API}/rstudio/stop`, { data: {} });
+  });
+
+  test('VS Code opens in a Lab tab, sees Jupyter files and runs a terminal command', async ({
+    page,
+    request,
+    baseURL
+  }) => {
+    test.setTimeout(180000);
+    const catalogue = await (await request.get(`${baseURL}/${API}`)).json();
+    const vscode = catalogue.backends.find((b: any) => b.name === 'vscode');
+    expect(vscode.available, 'code-server is installed by make').toBe(true);
+
+    // A file created through JupyterLab's file browser …
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('filebrowser:go-to-path', {
+        path: '/'
+      });
+    });
+    await page.evaluate(async () => {
+      const model = await window.jupyterapp.serviceManager.contents.newUntitled(
+        {
+          path: '',
+          type: 'file',
+          ext: '.txt'
+        }
+      );
+      await window.jupyterapp.serviceManager.contents.rename(
+        model.path,
+        'from-jupyter.txt'
+      );
+    });
+
+    await page
+      .locator('.jp-LauncherCard', {
+        has: page.locator('[data-workbench-tile="vscode"]')
+      })
+      .click();
+    const panel = page.locator('.jp-WorkbenchPanel[data-backend="vscode"]');
+    await expect(panel).toHaveAttribute('data-phase', 'running', {
+      timeout: 90000
+    });
+    const frame = page.frameLocator(
+      '.jp-WorkbenchPanel[data-backend="vscode"] iframe'
+    );
+    await expect(frame.locator('.monaco-workbench')).toBeVisible({
+      timeout: 90000
+    });
+    // Trust/welcome dialogs are disabled by flags; the explorer shows the Jupyter root.
+    await frame.locator('body').click();
+    await page.keyboard.press('Control+Shift+E');
+    await expect(frame.getByText('from-jupyter.txt')).toBeVisible({
+      timeout: 60000
+    });
+
+    // … and a VS Code terminal runs a command in the same root.
+    await frame.locator('.monaco-workbench .part.editor').click();
+    await page.keyboard.press('F1');
+    await expect(frame.locator('.quick-input-widget')).toBeVisible({
+      timeout: 20000
+    });
+    await page.keyboard.type('Terminal: Create New Terminal', { delay: 20 });
+    await expect(
+      frame.locator('.quick-input-list .monaco-list-row').first()
+    ).toContainText('Create New Terminal', { timeout: 20000 });
+    await page.keyboard.press('Enter');
+    // xterm draws on a canvas (its DOM rows stay empty): give the shell a moment to start.
+    await expect(frame.locator('.xterm-helper-textarea').first()).toBeAttached({
+      timeout: 60000
+    });
+    await page.waitForTimeout(3000);
+    const input = frame.locator('.xterm-helper-textarea').first();
+    await input.focus();
+    await input.pressSequentially(
+      'echo workbench-terminal-ok > from-vscode.txt'
+    );
+    await input.press('Enter');
+    await expect
+      .poll(
+        async () =>
+          (
+            await request.get(
+              `${baseURL}/api/contents/from-vscode.txt?content=1`
+            )
+          ).status(),
+        { timeout: 30000 }
+      )
+      .toBe(200);
+    const file = await (
+      await request.get(
+        `${baseURL}/api/contents/from-vscode.txt?content=1&format=text`
+      )
+    ).json();
+    expect(file.content.trim()).toBe('workbench-terminal-ok');
+  });
+
+  test('RStudio (double) starts, opens and shows its page', async ({
+    page
+  }) => {
+    await page
+      .locator('.jp-LauncherCard', {
+        has: page.locator('[data-workbench-tile="rstudio"]')
+      })
+      .click();
+    const panel = page.locator('.jp-WorkbenchPanel[data-backend="rstudio"]');
+    await expect(panel).toHaveAttribute('data-phase', 'running', {
+      timeout: 30000
+    });
+    const frame = page.frameLocator(
+      '.jp-WorkbenchPanel[data-backend="rstudio"] iframe'
+    );
+    // The double redirected to http://localhost:8787/auth-sign-in: the proxy kept us inside.
+    await expect(frame.locator('#rstudio-double')).toHaveText(
+      'RStudio Server (test double)'
+    );
+    await expect(frame.locator('#path')).toContainText('/auth-sign-in');
+  });
+});
