@@ -15,7 +15,10 @@ SHARED = Path(os.environ.get("WORKBENCH_SHARED_DIR") or HERE.parent.parent / "sh
 c = get_config()  # noqa: F821
 c.GPUMonitor.source = "replay"
 c.GPUMonitor.replay_file = str(
-    SHARED / "fixtures" / "gpu" / "nvidia-smi-captures"
+    SHARED
+    / "fixtures"
+    / "gpu"
+    / "nvidia-smi-captures"
     / "linux-x86_64__nvidia-h100-mig__590.48.01.txt"
 )
 c.GPUMonitor.interval = 1.0

@@ -50,8 +50,15 @@ c.WorkbenchApp.backends = {
 # `rserver` (server-ext/tests/ides/doubles/rserver) stands in for it. code-server is real
 # (installed by `make` into .tools/bin, which the Makefile puts on PATH).
 os.environ["PATH"] = os.pathsep.join(
-    [str(REPO / "server-ext" / "tests" / "ides" / "doubles"), str(REPO / ".tools" / "bin"),
-     os.environ.get("PATH", "")]
+    [
+        str(REPO / "server-ext" / "tests" / "ides" / "doubles"),
+        str(REPO / ".tools" / "bin"),
+        os.environ.get("PATH", ""),
+    ]
 )
-c.VSCodeBackend.user_data_dir = os.path.join(tempfile.mkdtemp(prefix="wb-vscode-"), "data")
-c.VSCodeBackend.extensions_dir = os.path.join(tempfile.mkdtemp(prefix="wb-vscode-"), "ext")
+c.VSCodeBackend.user_data_dir = os.path.join(
+    tempfile.mkdtemp(prefix="wb-vscode-"), "data"
+)
+c.VSCodeBackend.extensions_dir = os.path.join(
+    tempfile.mkdtemp(prefix="wb-vscode-"), "ext"
+)

@@ -72,16 +72,30 @@ def now_ms() -> float:
 # ---------------------------------------------------------------- preparation
 def ensure_novnc() -> Path:
     """noVNC from the repo's node_modules, else installed with npm into the cache."""
-    for root in (REPO / "node_modules", REPO / "packages/desktop/node_modules",
-                 CACHE / "node_modules"):
+    for root in (
+        REPO / "node_modules",
+        REPO / "packages/desktop/node_modules",
+        CACHE / "node_modules",
+    ):
         pkg = root / "@novnc/novnc/package.json"
         if pkg.exists() and json.loads(pkg.read_text())["version"] == NOVNC_VERSION:
             return pkg.parent
     CACHE.mkdir(parents=True, exist_ok=True)
     log(f"installing @novnc/novnc@{NOVNC_VERSION} into {CACHE}")
-    subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix",
-                    str(CACHE), f"@novnc/novnc@{NOVNC_VERSION}"], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            "npm",
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(CACHE),
+            f"@novnc/novnc@{NOVNC_VERSION}",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return CACHE / "node_modules/@novnc/novnc"
 
 
@@ -91,7 +105,9 @@ def ensure_anim() -> Path:
     source = HERE / "anim.c"
     if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
         CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["cc", "-O2", "-o", str(binary), str(source), "-lX11"], check=True)
+        subprocess.run(
+            ["cc", "-O2", "-o", str(binary), str(source), "-lX11"], check=True
+        )
     return binary
 
 
@@ -100,15 +116,25 @@ def ensure_jrdp() -> Path:
     python = JRDP_VENV / "bin/python"
     code = "import importlib.metadata as m; print(m.version('jupyter-remote-desktop-proxy'))"
     if python.exists():
-        found = subprocess.run([str(python), "-c", code], capture_output=True, text=True,
-                               check=False)
+        found = subprocess.run(
+            [str(python), "-c", code], capture_output=True, text=True, check=False
+        )
         if found.stdout.strip() == JRDP_VERSION:
             return python
     log(f"installing jupyter-remote-desktop-proxy=={JRDP_VERSION} into {JRDP_VENV}")
     subprocess.run([sys.executable, "-m", "venv", str(JRDP_VENV)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q",
-                    f"jupyter-remote-desktop-proxy=={JRDP_VERSION}", "jupyter-server"],
-                   check=True)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            f"jupyter-remote-desktop-proxy=={JRDP_VERSION}",
+            "jupyter-server",
+        ],
+        check=True,
+    )
     return python
 
 
@@ -132,7 +158,8 @@ def serve_page(novnc: Path, workdir: Path) -> tuple[ThreadingHTTPServer, str]:
 
 class _QuietHandler(SimpleHTTPRequestHandler):
     extensions_map: ClassVar[dict[str, str]] = {
-        **SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript"
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
     }
 
     def log_message(self, *args: Any) -> None:
@@ -146,10 +173,18 @@ class Procs:
     def __init__(self) -> None:
         self.items: list[subprocess.Popen[bytes]] = []
 
-    def start(self, argv: list[str], log_path: Path, **kwargs: Any) -> subprocess.Popen[bytes]:
+    def start(
+        self, argv: list[str], log_path: Path, **kwargs: Any
+    ) -> subprocess.Popen[bytes]:
         with open(log_path, "wb") as handle:  # the child keeps its own descriptor
-            proc = subprocess.Popen(argv, stdout=handle, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True, **kwargs)
+            proc = subprocess.Popen(
+                argv,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                **kwargs,
+            )
         self.items.append(proc)
         return proc
 
@@ -170,8 +205,12 @@ class Procs:
 
 
 def http(method: str, url: str, token: str, timeout: float = 60.0) -> dict[str, Any]:
-    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None,
-                                     headers={"Authorization": f"token {token}"})
+    request = urllib.request.Request(
+        url,
+        method=method,
+        data=b"" if method == "POST" else None,
+        headers={"Authorization": f"token {token}"},
+    )
     with urllib.request.urlopen(request, timeout=timeout) as resp:
         return json.loads(resp.read() or b"{}")
 
@@ -219,8 +258,12 @@ class Browser:
     def __init__(self, page: str, log_path: Path) -> None:
         with open(log_path, "wb") as errors:
             self.proc = subprocess.Popen(
-                ["node", str(HERE / "driver.mjs")], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=errors, text=True, start_new_session=True,
+                ["node", str(HERE / "driver.mjs")],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                start_new_session=True,
             )
         self.call({"cmd": "open", "page": page})
 
@@ -254,8 +297,15 @@ def x_env(info: str) -> dict[str, str]:
     return {**os.environ, "DISPLAY": display, "XAUTHORITY": xauthority}
 
 
-def measure_session(browser: Browser, url: str, env: dict[str, str], anim: Path,
-                    procs: Procs, workdir: Path, name: str) -> dict[str, Any]:
+def measure_session(
+    browser: Browser,
+    url: str,
+    env: dict[str, str],
+    anim: Path,
+    procs: Procs,
+    workdir: Path,
+    name: str,
+) -> dict[str, Any]:
     """Warm open, key latency and animation fps on an already running desktop."""
     browser.disconnect()
     warm = browser.connect(url)
@@ -266,8 +316,10 @@ def measure_session(browser: Browser, url: str, env: dict[str, str], anim: Path,
     procs.stop(animation)
     anim_log = (workdir / f"anim-{name}.log").read_text()
     source = [int(x) for x in anim_log.split() if x.isdigit()]
-    size = next((line.split()[1] for line in anim_log.splitlines() if line.startswith("size")),
-                None)
+    size = next(
+        (line.split()[1] for line in anim_log.splitlines() if line.startswith("size")),
+        None,
+    )
     browser.disconnect()
     return {
         "warm_open_ms": warm["painted"] - warm["started"],
@@ -280,7 +332,9 @@ def measure_session(browser: Browser, url: str, env: dict[str, str], anim: Path,
 
 
 # ---------------------------------------------------------------- the three paths
-def bench_ours(browser: Browser, anim: Path, procs: Procs, workdir: Path) -> tuple[dict, str]:
+def bench_ours(
+    browser: Browser, anim: Path, procs: Procs, workdir: Path
+) -> tuple[dict, str]:
     port, token = free_port(), secrets.token_hex(16)
     runtime = workdir / "ours-rt"
     runtime.mkdir()
@@ -293,15 +347,32 @@ def bench_ours(browser: Browser, anim: Path, procs: Procs, workdir: Path) -> tup
         f"{GEOMETRY!r}, 'session': [{str(SESSION)!r}]}}]\n"
     )
     info = workdir / "ours-session"
-    env = {**os.environ, "BENCH_SESSION_INFO": str(info),
-           "JUPYTER_RUNTIME_DIR": str(workdir / "ours-jrt")}
-    procs.start([str(REPO / ".venv/bin/python"), "-m", "jupyter_server", f"--config={config}",
-                 f"--port={port}", "--ServerApp.ip=127.0.0.1", "--no-browser",
-                 f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workdir}",
-                 *ROOT_FLAG], workdir / "ours-server.log", env=env)
+    env = {
+        **os.environ,
+        "BENCH_SESSION_INFO": str(info),
+        "JUPYTER_RUNTIME_DIR": str(workdir / "ours-jrt"),
+    }
+    procs.start(
+        [
+            str(REPO / ".venv/bin/python"),
+            "-m",
+            "jupyter_server",
+            f"--config={config}",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--no-browser",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={workdir}",
+            *ROOT_FLAG,
+        ],
+        workdir / "ours-server.log",
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}/"
     wait_http(base + "api/status", token)
-    http("GET", base + "workbench/api/backends", token)  # detection done, as in a loaded Lab
+    http(
+        "GET", base + "workbench/api/backends", token
+    )  # detection done, as in a loaded Lab
     ws = f"ws://127.0.0.1:{port}/desktop/?token={token}"
     colds, apis = [], []
     for attempt in range(COLD_RUNS):
@@ -323,17 +394,27 @@ def bench_ours(browser: Browser, anim: Path, procs: Procs, workdir: Path) -> tup
     browser.connect(ws)
     session = wait_file(info)
     time.sleep(1.0)  # the xterm maps 0.5 s into the session
-    result.update(measure_session(browser, ws, x_env(session), anim, procs, workdir, "ours"))
+    result.update(
+        measure_session(browser, ws, x_env(session), anim, procs, workdir, "ours")
+    )
     sockets = list(runtime.glob("jupyter-workbench-*/desktop/sock"))
     return result, str(sockets[0])
 
 
-def bench_direct(browser: Browser, sock: str, anim: Path, procs: Procs, workdir: Path,
-                 env: dict[str, str]) -> dict[str, Any]:
+def bench_direct(
+    browser: Browser,
+    sock: str,
+    anim: Path,
+    procs: Procs,
+    workdir: Path,
+    env: dict[str, str],
+) -> dict[str, Any]:
     """websockify in front of our running Xvnc; cold start with a hand-spawned Xvnc."""
     port = free_port()
-    ws = procs.start(["websockify", "--unix-target", sock, f"127.0.0.1:{port}"],
-                     workdir / "websockify.log")
+    ws = procs.start(
+        ["websockify", "--unix-target", sock, f"127.0.0.1:{port}"],
+        workdir / "websockify.log",
+    )
     time.sleep(0.8)
     url = f"ws://127.0.0.1:{port}/"
     result = measure_session(browser, url, env, anim, procs, workdir, "direct")
@@ -349,21 +430,46 @@ def cold_direct(browser: Browser, procs: Procs, workdir: Path, run: int) -> floa
     cold_dir = Path(tempfile.mkdtemp(prefix="wb-direct-", dir=workdir))
     cold_sock = str(cold_dir / "sock")
     port = free_port()
-    ws = procs.start(["websockify", "--unix-target", cold_sock, f"127.0.0.1:{port}"],
-                     workdir / f"websockify-cold{run}.log")
+    ws = procs.start(
+        ["websockify", "--unix-target", cold_sock, f"127.0.0.1:{port}"],
+        workdir / f"websockify-cold{run}.log",
+    )
     time.sleep(0.8)
     read_fd, write_fd = os.pipe()
     t0 = now_ms()
-    xvnc = procs.start(["Xvnc", "-rfbunixpath", cold_sock, "-rfbunixmode", "0600", "-rfbport",
-                        "-1", "-SecurityTypes", "None", "-geometry", GEOMETRY, "-depth", "24",
-                        "-AlwaysShared", "-nolisten", "tcp", "-displayfd", str(write_fd)],
-                       workdir / f"xvnc-direct{run}.log", pass_fds=(write_fd,))
+    xvnc = procs.start(
+        [
+            "Xvnc",
+            "-rfbunixpath",
+            cold_sock,
+            "-rfbunixmode",
+            "0600",
+            "-rfbport",
+            "-1",
+            "-SecurityTypes",
+            "None",
+            "-geometry",
+            GEOMETRY,
+            "-depth",
+            "24",
+            "-AlwaysShared",
+            "-nolisten",
+            "tcp",
+            "-displayfd",
+            str(write_fd),
+        ],
+        workdir / f"xvnc-direct{run}.log",
+        pass_fds=(write_fd,),
+    )
     os.close(write_fd)
     wait_banner(cold_sock)
     display = os.read(read_fd, 16).decode().strip()
     os.close(read_fd)
-    session = procs.start([str(SESSION)], workdir / f"session-direct{run}.log",
-                          env={**os.environ, "DISPLAY": f":{display}"})
+    session = procs.start(
+        [str(SESSION)],
+        workdir / f"session-direct{run}.log",
+        env={**os.environ, "DISPLAY": f":{display}"},
+    )
     cold = browser.connect(f"ws://127.0.0.1:{port}/")
     browser.disconnect()
     for proc in (session, xvnc, ws):
@@ -372,41 +478,66 @@ def cold_direct(browser: Browser, procs: Procs, workdir: Path, run: int) -> floa
     return cold["painted"] - t0
 
 
-def bench_jrdp(browser: Browser, anim: Path, procs: Procs, workdir: Path) -> dict[str, Any]:
+def bench_jrdp(
+    browser: Browser, anim: Path, procs: Procs, workdir: Path
+) -> dict[str, Any]:
     python = ensure_jrdp()
     info = workdir / "jrdp-session"
-    env = {**os.environ, "BENCH_SESSION_INFO": str(info),
-           "JUPYTER_REMOTE_DESKTOP_PROXY_XSTARTUP": str(SESSION),
-           "JUPYTER_RUNTIME_DIR": str(workdir / "jrdp-jrt")}
+    env = {
+        **os.environ,
+        "BENCH_SESSION_INFO": str(info),
+        "JUPYTER_REMOTE_DESKTOP_PROXY_XSTARTUP": str(SESSION),
+        "JUPYTER_RUNTIME_DIR": str(workdir / "jrdp-jrt"),
+    }
     colds, attempts = [], []
     for run in range(COLD_RUNS):
         port, token = free_port(), secrets.token_hex(16)
         info.unlink(missing_ok=True)
-        server = procs.start([str(python), "-m", "jupyter_server", f"--port={port}",
-                              "--ServerApp.ip=127.0.0.1", "--no-browser",
-                              f"--IdentityProvider.token={token}",
-                              f"--ServerApp.root_dir={workdir}", *ROOT_FLAG],
-                             workdir / f"jrdp-server{run}.log", env=env, cwd=str(workdir))
+        server = procs.start(
+            [
+                str(python),
+                "-m",
+                "jupyter_server",
+                f"--port={port}",
+                "--ServerApp.ip=127.0.0.1",
+                "--no-browser",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={workdir}",
+                *ROOT_FLAG,
+            ],
+            workdir / f"jrdp-server{run}.log",
+            env=env,
+            cwd=str(workdir),
+        )
         base = f"http://127.0.0.1:{port}/"
         wait_http(base + "api/status", token)
         ws = f"ws://127.0.0.1:{port}/desktop-websockify/?token={token}"
         t0 = now_ms()
-        cold = browser.connect(ws, retries=5)  # its page retries too (the racy first connect)
+        cold = browser.connect(
+            ws, retries=5
+        )  # its page retries too (the racy first connect)
         colds.append(cold["painted"] - t0)
         attempts.append(cold["attempts"])
         browser.disconnect()
         if run < COLD_RUNS - 1:
             procs.stop(server, grace=15)
             time.sleep(1.0)
-    result: dict[str, Any] = {"cold_start_ms": statistics.median(colds),
-                              "cold_start_runs_ms": colds,
-                              "cold_start_attempts": max(attempts)}
+    result: dict[str, Any] = {
+        "cold_start_ms": statistics.median(colds),
+        "cold_start_runs_ms": colds,
+        "cold_start_attempts": max(attempts),
+    }
     session = wait_file(info)
     time.sleep(1.0)
     env_x = x_env(session)
     # JRDP hard-codes 1680x1050: resize its screen to the benchmark's 1920x1080.
-    subprocess.run(["xrandr", "--fb", GEOMETRY], env=env_x, capture_output=True, timeout=10,
-                   check=False)
+    subprocess.run(
+        ["xrandr", "--fb", GEOMETRY],
+        env=env_x,
+        capture_output=True,
+        timeout=10,
+        check=False,
+    )
     browser.connect(ws)
     result.update(measure_session(browser, ws, env_x, anim, procs, workdir, "jrdp"))
     procs.stop(server, grace=15)
@@ -417,15 +548,34 @@ def warm_up(procs: Procs, workdir: Path) -> None:
     """Start and stop one bare Xvnc + session so that no path pays for cold disk caches."""
     read_fd, write_fd = os.pipe()
     sock = str(workdir / "warmup.sock")
-    xvnc = procs.start(["Xvnc", "-rfbunixpath", sock, "-rfbport", "-1", "-SecurityTypes",
-                        "None", "-geometry", GEOMETRY, "-nolisten", "tcp", "-displayfd",
-                        str(write_fd)], workdir / "warmup.log", pass_fds=(write_fd,))
+    xvnc = procs.start(
+        [
+            "Xvnc",
+            "-rfbunixpath",
+            sock,
+            "-rfbport",
+            "-1",
+            "-SecurityTypes",
+            "None",
+            "-geometry",
+            GEOMETRY,
+            "-nolisten",
+            "tcp",
+            "-displayfd",
+            str(write_fd),
+        ],
+        workdir / "warmup.log",
+        pass_fds=(write_fd,),
+    )
     os.close(write_fd)
     wait_banner(sock)
     display = os.read(read_fd, 16).decode().strip()
     os.close(read_fd)
-    session = procs.start([str(SESSION)], workdir / "warmup-session.log",
-                          env={**os.environ, "DISPLAY": f":{display}"})
+    session = procs.start(
+        [str(SESSION)],
+        workdir / "warmup-session.log",
+        env={**os.environ, "DISPLAY": f":{display}"},
+    )
     time.sleep(2.0)
     procs.stop(session)
     procs.stop(xvnc)
@@ -441,32 +591,50 @@ ROWS = (
 
 
 def report(results: dict[str, dict[str, Any]]) -> None:
-    ours, direct, jrdp = results.get("ours", {}), results.get("direct", {}), results.get("jrdp", {})
+    ours, direct, jrdp = (
+        results.get("ours", {}),
+        results.get("direct", {}),
+        results.get("jrdp", {}),
+    )
     print()
-    print(f"Desktop benchmark — {os.cpu_count()} CPUs, {xvnc_version()}, noVNC {NOVNC_VERSION}")
-    print(f"{'':46} {'ours':>9} {'direct':>9} {'JRDP':>9} {'ours/direct':>12} {'ours/JRDP':>10}")
+    print(
+        f"Desktop benchmark — {os.cpu_count()} CPUs, {xvnc_version()}, noVNC {NOVNC_VERSION}"
+    )
+    print(
+        f"{'':46} {'ours':>9} {'direct':>9} {'JRDP':>9} {'ours/direct':>12} {'ours/JRDP':>10}"
+    )
     for key, label, unit in ROWS:
         cells = [d.get(key) for d in (ours, direct, jrdp)]
-        text = [f"{v:9.1f}" if isinstance(v, (int, float)) else f"{'n/a':>9}" for v in cells]
+        text = [
+            f"{v:9.1f}" if isinstance(v, (int, float)) else f"{'n/a':>9}" for v in cells
+        ]
         r1 = _ratio(cells[0], cells[1])
         r2 = _ratio(cells[0], cells[2])
         print(f"{label + ' [' + unit + ']':46} {' '.join(text)} {r1:>12} {r2:>10}")
     if ours.get("cold_start_api_ms") is not None:
-        print(f"  ours: POST start took {ours['cold_start_api_ms']:.0f} ms of the cold start")
+        print(
+            f"  ours: POST start took {ours['cold_start_api_ms']:.0f} ms of the cold start"
+        )
     for name, data in (("ours", ours), ("direct", direct), ("JRDP", jrdp)):
         if data.get("cold_start_runs_ms"):
             runs = ", ".join(f"{v:.0f}" for v in data["cold_start_runs_ms"])
             print(f"  {name}: cold starts {runs} ms (median shown)")
     if jrdp.get("cold_start_attempts", 1) > 1:
-        print(f"  JRDP needed {jrdp['cold_start_attempts']} connection attempts on cold start")
+        print(
+            f"  JRDP needed {jrdp['cold_start_attempts']} connection attempts on cold start"
+        )
     for name, data in results.items():
         if data.get("animation_fps_drawn") is not None:
-            print(f"  {name}: the animation drew {data['animation_fps_drawn']:.0f} frames/s "
-                  f"at {data.get('animation_size')}")
+            print(
+                f"  {name}: the animation drew {data['animation_fps_drawn']:.0f} frames/s "
+                f"at {data.get('animation_size')}"
+            )
     if ours.get("cold_start_ms") and jrdp.get("cold_start_ms"):
         cold = ours["cold_start_ms"]
         cold_ok = cold < 1500 and cold <= jrdp["cold_start_ms"] / 2
-        print(f"  target cold start < 1500 ms and ≤ ½ JRDP: {'met' if cold_ok else 'NOT met'}")
+        print(
+            f"  target cold start < 1500 ms and ≤ ½ JRDP: {'met' if cold_ok else 'NOT met'}"
+        )
     if ours.get("key_ms") and direct.get("key_ms"):
         overhead = (ours["key_ms"] - direct["key_ms"]) / direct["key_ms"] * 100
         print(f"  key latency overhead over direct: {overhead:+.1f} % (target < 10 %)")
@@ -479,7 +647,9 @@ def _ratio(a: Any, b: Any) -> str:
 
 
 def xvnc_version() -> str:
-    out = subprocess.run(["Xvnc", "-version"], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        ["Xvnc", "-version"], capture_output=True, text=True, check=False
+    )
     text = (out.stdout + out.stderr).strip().splitlines()
     return next((line.split(" - ")[0] for line in text if "Xvnc" in line), "Xvnc")
 
@@ -503,7 +673,9 @@ def main() -> int:
         results["ours"], sock = bench_ours(browser, anim, procs, workdir)
         log("direct (websockify) …")
         session_env = x_env(wait_file(workdir / "ours-session"))
-        results["direct"] = bench_direct(browser, sock, anim, procs, workdir, session_env)
+        results["direct"] = bench_direct(
+            browser, sock, anim, procs, workdir, session_env
+        )
         procs.stop_all()
         procs.items.clear()
         log("jupyter-remote-desktop-proxy …")

@@ -54,8 +54,17 @@ if TYPE_CHECKING:
     from ..app import WorkbenchApp
 
 _GEOMETRY = re.compile(r"^\d{2,5}x\d{2,5}$")
-_PROFILE_KEYS = {"name", "title", "description", "icon", "geometry", "session", "gpu",
-                 "environment", "depth"}
+_PROFILE_KEYS = {
+    "name",
+    "title",
+    "description",
+    "icon",
+    "geometry",
+    "session",
+    "gpu",
+    "environment",
+    "depth",
+}
 #: Window managers tried, in order, when no session script is configured.
 FALLBACK_SESSIONS: tuple[tuple[str, ...], ...] = (
     ("xfce4-session",),
@@ -151,13 +160,13 @@ class WorkbenchDesktop(LoggingConfigurable):
         True, help="Turn off screen blanking, DPMS and XFCE's screensaver/locker."
     ).tag(config=True)
 
-    display_timeout = Float(
-        30.0, help="Seconds Xvnc has to report its display number."
-    ).tag(config=True)
+    display_timeout = Float(30.0, help="Seconds Xvnc has to report its display number.").tag(
+        config=True
+    )
 
-    renderer_check_timeout = Float(
-        20.0, help="Seconds the glxinfo renderer check may take."
-    ).tag(config=True)
+    renderer_check_timeout = Float(20.0, help="Seconds the glxinfo renderer check may take.").tag(
+        config=True
+    )
 
     def rendering_settings(self) -> modes.RenderingSettings:
         """The mode-selection inputs: this config first, then the pod environment."""
@@ -304,16 +313,44 @@ class DesktopBackend(Backend):
 
     def xvnc_argv(self, exe: str, flavour: str, ctx: LaunchContext) -> list[str]:
         """Xvnc's command line (the launcher adds ``-displayfd``)."""
-        common = ["-geometry", self.geometry, "-depth", self.depth, "-nolisten", "tcp",
-                  "-desktop", self.title or self.name]
+        common = [
+            "-geometry",
+            self.geometry,
+            "-depth",
+            self.depth,
+            "-nolisten",
+            "tcp",
+            "-desktop",
+            self.title or self.name,
+        ]
         if flavour == "turbovnc":
             # TurboVNC: -rfbunixpath alone disables TCP; remote resize is built in.
-            argv = [exe, "-rfbunixpath", self.rfb_socket(ctx), "-rfbunixmode", "0600",
-                    "-securitytypes", "none", "-alwaysshared", *common]
+            argv = [
+                exe,
+                "-rfbunixpath",
+                self.rfb_socket(ctx),
+                "-rfbunixmode",
+                "0600",
+                "-securitytypes",
+                "none",
+                "-alwaysshared",
+                *common,
+            ]
         else:
-            argv = [exe, "-rfbunixpath", self.rfb_socket(ctx), "-rfbunixmode", "0600",
-                    "-rfbport", "-1", "-SecurityTypes", "None", "-AcceptSetDesktopSize",
-                    "-AlwaysShared", *common]
+            argv = [
+                exe,
+                "-rfbunixpath",
+                self.rfb_socket(ctx),
+                "-rfbunixmode",
+                "0600",
+                "-rfbport",
+                "-1",
+                "-SecurityTypes",
+                "None",
+                "-AcceptSetDesktopSize",
+                "-AlwaysShared",
+                *common,
+            ]
         return [*argv, *(self.settings.xvnc_args if self.settings else [])]
 
     async def _detection(self) -> Detection:
@@ -331,8 +368,9 @@ class DesktopBackend(Backend):
     async def launch_plan(self, ctx: LaunchContext) -> LaunchPlan:
         detection = await self._detection()
         if not detection.available:
-            raise BackendError(detection.reason or "the desktop is not available",
-                               detection.install_hint)
+            raise BackendError(
+                detection.reason or "the desktop is not available", detection.install_hint
+            )
         settings = self.settings or WorkbenchDesktop()
         selection = await modes.select_mode(settings.rendering_settings(), self.gpu_policy)
         if self.gpu_policy == "require" and not selection.gpu:
@@ -350,7 +388,8 @@ class DesktopBackend(Backend):
         xauthority = os.path.join(ctx.socket_dir, "Xauthority")
         xvnc_argv = [
             *self.xvnc_argv(detection.executable or "Xvnc", detection.details["flavour"], ctx),
-            "-auth", xauthority,
+            "-auth",
+            xauthority,
         ]
         spec = {
             "session_argv": [*selection.vglrun_argv(wm=True), *session],
@@ -417,7 +456,9 @@ class DesktopBackend(Backend):
         if self._report_task is None or self._report_task.done() or refresh:
             self._report_task = asyncio.ensure_future(
                 modes.renderer_report(
-                    state["display"], state.get("xauthority"), self.selection,
+                    state["display"],
+                    state.get("xauthority"),
+                    self.selection,
                     (self.settings or WorkbenchDesktop()).rendering_settings(),
                     timeout=self.settings.renderer_check_timeout if self.settings else 20.0,
                 )
@@ -481,8 +522,9 @@ def _session_argv(value: Any) -> list[str]:
     raise ValueError("'session' must be a non-empty command list or a script path")
 
 
-def profile_backend(profile: dict[str, Any], settings: WorkbenchDesktop,
-                    app: WorkbenchApp) -> DesktopBackend:
+def profile_backend(
+    profile: dict[str, Any], settings: WorkbenchDesktop, app: WorkbenchApp
+) -> DesktopBackend:
     """Build the backend of one profile; raise ``ValueError`` for a bad profile."""
     if not isinstance(profile, dict):
         raise ValueError("a desktop profile must be a dict")
@@ -498,8 +540,12 @@ def profile_backend(profile: dict[str, Any], settings: WorkbenchDesktop,
     gpu = profile.get("gpu", "auto")
     if gpu not in {"auto", "software", "require"}:
         raise ValueError(f"'gpu' must be auto, software or require, not {gpu!r}")
-    traits: dict[str, Any] = {"name": name, "geometry": geometry, "gpu_policy": gpu,
-                              "settings": settings}
+    traits: dict[str, Any] = {
+        "name": name,
+        "geometry": geometry,
+        "gpu_policy": gpu,
+        "settings": settings,
+    }
     for key in ("title", "description"):
         if key in profile:
             traits[key] = str(profile[key])

@@ -66,8 +66,9 @@ class WorkbenchRStudio(LoggingConfigurable):
 class RStudioBackend(Backend):
     """RStudio Server, proxied at ``{base_url}<name>/``."""
 
-    executable = Unicode("", help="Path of rserver; empty = look on PATH and in "
-                         "/usr/lib/rstudio-server/bin.").tag(config=True)
+    executable = Unicode(
+        "", help="Path of rserver; empty = look on PATH and in /usr/lib/rstudio-server/bin."
+    ).tag(config=True)
     r_path = Unicode("", help="R executable for this tile (--rsession-which-r).").tag(config=True)
     thread_pool_size = Int(2, help="--www-thread-pool-size, when supported.").tag(config=True)
 
@@ -127,15 +128,23 @@ class RStudioBackend(Backend):
         details = {"www_socket": "--www-socket" in flags}
         if "--www-socket" not in flags:
             return Detection(
-                available=False, version=version, executable=exe, details=details,
+                available=False,
+                version=version,
+                executable=exe,
+                details=details,
                 reason=f"RStudio Server {version or ''} cannot listen on a unix socket "
                 "(no --www-socket); Jupyter Workbench never opens a TCP port for it",
                 install_hint="Upgrade RStudio Server to 2023.03 or later",
             )
         if self.r_path and not os.access(self.r_path, os.X_OK):
-            return Detection(available=False, version=version, executable=exe, details=details,
-                             reason=f"R is not at {self.r_path}",
-                             install_hint="Fix r_path in c.WorkbenchRStudio.versions")
+            return Detection(
+                available=False,
+                version=version,
+                executable=exe,
+                details=details,
+                reason=f"R is not at {self.r_path}",
+                install_hint="Fix r_path in c.WorkbenchRStudio.versions",
+            )
         return Detection(available=True, version=version, executable=exe, details=details)
 
     def command(self, ctx: LaunchContext, exe: str, flags: set[str]) -> list[str]:
@@ -184,6 +193,7 @@ class RStudioBackend(Backend):
             handle.write(f"provider=sqlite\ndirectory={os.path.join(ctx.socket_dir, 'data')}\n")
         env = {"RSTUDIO_DATA_HOME": os.path.join(ctx.socket_dir, "data"), **self.render_env(ctx)}
         return LaunchPlan(argv=self.command(ctx, exe, flags), env=env, cwd=ctx.root_dir)
+
 
 def rstudio_backends(app: WorkbenchApp) -> list[Backend]:
     """The default RStudio tile, plus one per configured R version."""

@@ -95,8 +95,9 @@ class VSCodeBackend(Backend):
 
     def readiness(self) -> ReadinessProbe:
         """``GET /healthz`` answers 200 once the server is up."""
-        return ReadinessProbe(kind="http", path="/healthz", accept_status=(200,),
-                              timeout=self.timeout)
+        return ReadinessProbe(
+            kind="http", path="/healthz", accept_status=(200,), timeout=self.timeout
+        )
 
     async def probe(self) -> tuple[str, str, str | None, set[str]] | None:
         """``(executable, flavour, version, flags)``, probed once."""
@@ -127,12 +128,16 @@ class VSCodeBackend(Backend):
             details.update(_node_fit(exe))
         if not ({"--socket", "--socket-path"} & flags):
             return Detection(
-                available=False, version=version, executable=exe, details=details,
+                available=False,
+                version=version,
+                executable=exe,
+                details=details,
                 reason=f"{flavour} {version} cannot listen on a unix socket",
                 install_hint="Upgrade code-server to 4.x or openvscode-server to 1.60+",
             )
-        return Detection(available=True, version=f"{flavour} {version}", executable=exe,
-                         details=details)
+        return Detection(
+            available=True, version=f"{flavour} {version}", executable=exe, details=details
+        )
 
     def command(self, ctx: LaunchContext, flavour: str, exe: str, flags: set[str]) -> list[str]:
         """The exact command line for ``flavour`` with the flags the program supports."""
@@ -160,8 +165,13 @@ class VSCodeBackend(Backend):
             ("--user-data-dir", data),
             ("--extensions-dir", extensions),
         ]
-        switches = ["--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
-                    "--disable-getting-started-override", "--disable-proxy"]
+        switches = [
+            "--disable-telemetry",
+            "--disable-update-check",
+            "--disable-workspace-trust",
+            "--disable-getting-started-override",
+            "--disable-proxy",
+        ]
         for flag, value in optional_pairs:
             if flag in flags:
                 argv += [flag, value]

@@ -109,8 +109,14 @@ class RfbClientStream:
     def _message_size(self, kind: int) -> int | None:
         """Total length of the message at the buffer start; ``None`` when more is needed."""
         buf = self.buffer
-        fixed = {SET_PIXEL_FORMAT: 20, FB_UPDATE_REQUEST: 10, KEY_EVENT: 8, POINTER_EVENT: 6,
-                 ENABLE_CONTINUOUS_UPDATES: 10, XVP: 4}
+        fixed = {
+            SET_PIXEL_FORMAT: 20,
+            FB_UPDATE_REQUEST: 10,
+            KEY_EVENT: 8,
+            POINTER_EVENT: 6,
+            ENABLE_CONTINUOUS_UPDATES: 10,
+            XVP: 4,
+        }
         if kind in fixed:
             return fixed[kind]
         if kind == SET_ENCODINGS:

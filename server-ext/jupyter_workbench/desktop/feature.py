@@ -38,8 +38,9 @@ def running(app: WorkbenchApp, name: str) -> bool:
     return managed is not None and managed.state == State.RUNNING
 
 
-async def desktop_renderer(app: WorkbenchApp, name: str | None = None,
-                           refresh: bool = False) -> dict[str, Any] | None:
+async def desktop_renderer(
+    app: WorkbenchApp, name: str | None = None, refresh: bool = False
+) -> dict[str, Any] | None:
     """The renderer report of desktop ``name`` (default: the first running one)."""
     found = desktops(app)
     names = [name] if name else list(found)
@@ -60,16 +61,18 @@ class DesktopListHandler(WorkbenchAPIHandler):
         for name, backend in desktops(self.workbench).items():
             managed = self.workbench.supervisor.get(name)
             info = backend.extra_info()
-            entries.append({
-                "name": name,
-                "title": backend.title or name,
-                "state": managed.state.value,
-                "geometry": backend.geometry,
-                "gpu_policy": backend.gpu_policy,
-                "display": info["display"],
-                "rendering_mode": info["rendering_mode"],
-                "renderer_summary": info["renderer_summary"],
-            })
+            entries.append(
+                {
+                    "name": name,
+                    "title": backend.title or name,
+                    "state": managed.state.value,
+                    "geometry": backend.geometry,
+                    "gpu_policy": backend.gpu_policy,
+                    "display": info["display"],
+                    "rendering_mode": info["rendering_mode"],
+                    "renderer_summary": info["renderer_summary"],
+                }
+            )
         self.write_json({"desktops": entries})
 
 

@@ -92,8 +92,12 @@ class Child:
         return self.returncode
 
 
-def spawn(argv: list[str], env: dict[str, str] | None = None, keep_fd: int | None = None,
-          cwd: str | None = None) -> Child:
+def spawn(
+    argv: list[str],
+    env: dict[str, str] | None = None,
+    keep_fd: int | None = None,
+    cwd: str | None = None,
+) -> Child:
     """Start ``argv`` in our process group, stdin from /dev/null, output to our stdout."""
     actions: list[tuple[Any, ...]] = [
         (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
@@ -106,8 +110,7 @@ def spawn(argv: list[str], env: dict[str, str] | None = None, keep_fd: int | Non
             cwd = None
     if cwd:  # posix_spawn has no cwd: run through a tiny shell (the session only)
         argv = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', cwd, *argv]
-    pid = os.posix_spawnp(argv[0], argv, os.environ if env is None else env,
-                          file_actions=actions)
+    pid = os.posix_spawnp(argv[0], argv, os.environ if env is None else env, file_actions=actions)
     return Child(pid)
 
 
@@ -140,7 +143,8 @@ def read_display(fd: int, xvnc: Child, timeout: float) -> int:
     if display is None:
         code = xvnc.wait(1.0)
         raise RuntimeError(
-            f"Xvnc exited with code {code} before it was ready" if code is not None
+            f"Xvnc exited with code {code} before it was ready"
+            if code is not None
             else f"Xvnc reported no display number ({data!r})"
         )
     return display
@@ -288,14 +292,17 @@ def run(spec_path: str, xvnc_argv: list[str]) -> int:
             children.extend(quiet_screensaver(env, xfce=False))
             if xfce:
                 _later(lambda: quiet_screensaver(env, xfce=True), delay=3.0)
-        write_state(spec["state_file"], {
-            "display": f":{display}",
-            "xvnc_pid": xvnc.pid,
-            "session_pid": session.pid,
-            "launcher_pid": os.getpid(),
-            "xauthority": xauthority,
-            "started_at": time.time(),
-        })
+        write_state(
+            spec["state_file"],
+            {
+                "display": f":{display}",
+                "xvnc_pid": xvnc.pid,
+                "session_pid": session.pid,
+                "launcher_pid": os.getpid(),
+                "xauthority": xauthority,
+                "started_at": time.time(),
+            },
+        )
         if spec.get("rfb_socket") and spec.get("socket"):
             publish_socket(spec["rfb_socket"], spec["socket"], xvnc)
         return _wait(xvnc, session, display, children)

@@ -31,8 +31,9 @@ from ..backends.base import find_executable
 
 MODES = ("sidecar", "egl", "software")
 #: Renderer strings of software rasterizers.
-SOFTWARE_RENDERERS = re.compile(r"llvmpipe|softpipe|swrast|software rasterizer|lavapipe",
-                                re.IGNORECASE)
+SOFTWARE_RENDERERS = re.compile(
+    r"llvmpipe|softpipe|swrast|software rasterizer|lavapipe", re.IGNORECASE
+)
 #: Mesa EGL driver names of software rasterizers.
 SOFTWARE_EGL_DRIVERS = {"swrast", "kms_swrast", "llvmpipe", "softpipe"}
 #: Where VirtualGL installs its programs when they are not on PATH.
@@ -93,11 +94,13 @@ class ModeSelection:
         """Environment for the session (and every app it starts)."""
         env = {"WORKBENCH_RENDERING_MODE": self.mode}
         if self.gpu and self.vglrun and self.vgl_display:
-            env.update({
-                "VGL_DISPLAY": self.vgl_display,
-                "VGL_COMPRESS": "proxy",  # Xvnc is a local X proxy: no image transport
-                "WORKBENCH_VGLRUN": self.vglrun,
-            })
+            env.update(
+                {
+                    "VGL_DISPLAY": self.vgl_display,
+                    "VGL_COMPRESS": "proxy",  # Xvnc is a local X proxy: no image transport
+                    "WORKBENCH_VGLRUN": self.vglrun,
+                }
+            )
         return env
 
     def vglrun_argv(self, *, wm: bool = False) -> list[str]:
@@ -111,8 +114,9 @@ class ModeSelection:
         return asdict(self)
 
 
-async def run_capture(argv: list[str], env: dict[str, str] | None = None,
-                      timeout: float = 10.0) -> tuple[int | None, str]:
+async def run_capture(
+    argv: list[str], env: dict[str, str] | None = None, timeout: float = 10.0
+) -> tuple[int | None, str]:
     """Run ``argv``; return (exit code or None on timeout/missing program, combined output)."""
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -162,8 +166,9 @@ async def x_server_reachable(display: str, timeout: float) -> tuple[bool, str]:
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
-        code, out = await run_capture([xdpyinfo, "-display", display],
-                                      timeout=max(0.5, min(remaining, 5.0)))
+        code, out = await run_capture(
+            [xdpyinfo, "-display", display], timeout=max(0.5, min(remaining, 5.0))
+        )
         if code == 0:
             return True, f"X server {display} answers"
         if time.monotonic() >= deadline:
@@ -242,40 +247,49 @@ def hardware_egl(sections: list[dict[str, str]]) -> list[dict[str, str]]:
 async def check_sidecar(settings: RenderingSettings, vglrun: str | None) -> str | None:
     """``None`` when the sidecar mode is usable, else why not."""
     if not settings.vgl_display:
-        return ("no 3D X server is configured (WORKBENCH_VGL_DISPLAY or "
-                "c.WorkbenchDesktop.vgl_display)")
+        return (
+            "no 3D X server is configured (WORKBENCH_VGL_DISPLAY or c.WorkbenchDesktop.vgl_display)"
+        )
     if not vglrun:
-        return (f"3D X server {settings.vgl_display} is configured but vglrun (VirtualGL) "
-                "is not installed")
+        return (
+            f"3D X server {settings.vgl_display} is configured but vglrun (VirtualGL) "
+            "is not installed"
+        )
     ok, detail = await x_server_reachable(settings.vgl_display, settings.sidecar_timeout)
     if not ok:
         return detail or f"the 3D X server {settings.vgl_display} is not reachable"
     return None
 
 
-async def check_egl(settings: RenderingSettings, vglrun: str | None,
-                    warnings: list[str]) -> str | None:
+async def check_egl(
+    settings: RenderingSettings, vglrun: str | None, warnings: list[str]
+) -> str | None:
     """``None`` when the VirtualGL EGL mode is usable, else why not."""
     if not vglrun:
         return "vglrun (VirtualGL) is not installed"
     evidence = gpu_device_evidence(settings)
     if not evidence:
-        return (f"no GPU device node ({settings.dri_dir}/card*, renderD*) and no NVIDIA EGL "
-                "vendor file (10_nvidia.json)")
+        return (
+            f"no GPU device node ({settings.dri_dir}/card*, renderD*) and no NVIDIA EGL "
+            "vendor file (10_nvidia.json)"
+        )
     eglinfo = find_tool(settings.eglinfo)
     if not eglinfo:
         warnings.append("eglinfo is not installed: the EGL device was not confirmed before use")
         return None
-    code, out = await run_capture([eglinfo, *settings.eglinfo_args],
-                                  env={"XDG_RUNTIME_DIR": os.environ.get("XDG_RUNTIME_DIR")
-                                       or "/tmp"}, timeout=15.0)
+    code, out = await run_capture(
+        [eglinfo, *settings.eglinfo_args],
+        env={"XDG_RUNTIME_DIR": os.environ.get("XDG_RUNTIME_DIR") or "/tmp"},
+        timeout=15.0,
+    )
     if code is None:
         return f"eglinfo failed: {out.strip()[:200]}"
     sections = parse_eglinfo(out)
     if not hardware_egl(sections):
         seen = sorted({f"{s.get('vendor')} {s.get('driver', '')}".strip() for s in sections})
-        return ("eglinfo found no hardware EGL device"
-                + (f" (only: {', '.join(seen)})" if seen else ""))
+        return "eglinfo found no hardware EGL device" + (
+            f" (only: {', '.join(seen)})" if seen else ""
+        )
     return None
 
 
@@ -290,12 +304,14 @@ async def select_mode(settings: RenderingSettings, gpu_policy: str = "auto") -> 
     if gpu_policy == "software" and requested == "auto":
         requested, source = "software", "profile gpu policy"
     vglrun = find_tool(settings.vglrun)
-    selection = ModeSelection(mode="software", requested=requested, source=source,
-                              vglrun=vglrun)
+    selection = ModeSelection(mode="software", requested=requested, source=source, vglrun=vglrun)
     for mode in ("sidecar", "egl"):
         if requested not in {"auto", mode}:
-            why = ("software rendering was requested" if requested == "software"
-                   else f"rendering mode {requested!r} was requested")
+            why = (
+                "software rendering was requested"
+                if requested == "software"
+                else f"rendering mode {requested!r} was requested"
+            )
             selection.rejected.append({"mode": mode, "reason": f"{why} ({source})"})
             continue
         if mode == "sidecar":
@@ -355,8 +371,13 @@ def is_accelerated(facts: dict[str, Any]) -> bool | None:
     return None
 
 
-async def renderer_report(display: str, xauthority: str | None, selection: ModeSelection,
-                          settings: RenderingSettings, timeout: float = 20.0) -> dict[str, Any]:
+async def renderer_report(
+    display: str,
+    xauthority: str | None,
+    selection: ModeSelection,
+    settings: RenderingSettings,
+    timeout: float = 20.0,
+) -> dict[str, Any]:
     """Run ``glxinfo -B`` on ``display`` (under vglrun in GPU modes) and describe the result."""
     report: dict[str, Any] = {
         "display": display,
@@ -388,13 +409,15 @@ async def renderer_report(display: str, xauthority: str | None, selection: ModeS
         report["error"] = f"glxinfo failed (exit {code}): {tail}"
         return report
     accelerated = is_accelerated(facts)
-    report.update({
-        "renderer": facts.get("renderer"),
-        "vendor": facts.get("vendor"),
-        "version": facts.get("version"),
-        "direct_rendering": facts.get("direct_rendering"),
-        "accelerated": accelerated,
-    })
+    report.update(
+        {
+            "renderer": facts.get("renderer"),
+            "vendor": facts.get("vendor"),
+            "version": facts.get("version"),
+            "direct_rendering": facts.get("direct_rendering"),
+            "accelerated": accelerated,
+        }
+    )
     if selection.gpu and accelerated is False:
         report["warnings"].append(
             f"VirtualGL ({selection.mode}) is in use but the renderer is "

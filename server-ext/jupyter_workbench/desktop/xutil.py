@@ -77,8 +77,9 @@ def socket_listening(path: str) -> bool:
     return True
 
 
-def remove_stale_display(display: int, lock_dir: str = LOCK_DIR,
-                         socket_dir: str = SOCKET_DIR) -> list[str]:
+def remove_stale_display(
+    display: int, lock_dir: str = LOCK_DIR, socket_dir: str = SOCKET_DIR
+) -> list[str]:
     """Remove display ``display``'s lock and socket when their owner is dead.
 
     A lock with a live PID (or an unreadable one) is left alone, and so is its socket.
@@ -111,7 +112,7 @@ def remove_stale_displays(lock_dir: str = LOCK_DIR, socket_dir: str = SOCKET_DIR
         except OSError:
             continue
         for entry in entries:
-            number = entry[len(prefix):len(entry) - len(suffix)]
+            number = entry[len(prefix) : len(entry) - len(suffix)]
             if entry.startswith(prefix) and entry.endswith(suffix) and number.isdigit():
                 displays.add(int(number))
     removed: list[str] = []
@@ -162,8 +163,11 @@ def write_xauthority(path: str, cookie: bytes | None = None) -> bytes:
         return struct.pack(">H", len(data)) + data
 
     entry = (
-        struct.pack(">H", FAMILY_WILD) + field(b"") + field(b"")
-        + field(b"MIT-MAGIC-COOKIE-1") + field(cookie)
+        struct.pack(">H", FAMILY_WILD)
+        + field(b"")
+        + field(b"")
+        + field(b"MIT-MAGIC-COOKIE-1")
+        + field(cookie)
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:

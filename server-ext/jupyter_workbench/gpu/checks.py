@@ -84,19 +84,34 @@ async def cuda_check(timeout: float = 30.0) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", CUDA_PROBE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-c",
+            CUDA_PROBE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await asyncio.wait_for(proc.communicate(), timeout)
     except asyncio.TimeoutError:
         proc.kill()
-        return _result("cuda", False, f"The CUDA probe did not finish within {timeout:g} s", {},
-                       started, error="timeout (the GPU may be wedged)")
+        return _result(
+            "cuda",
+            False,
+            f"The CUDA probe did not finish within {timeout:g} s",
+            {},
+            started,
+            error="timeout (the GPU may be wedged)",
+        )
     try:
         details = json.loads(out.decode().strip().splitlines()[-1])
     except (ValueError, IndexError):
-        return _result("cuda", False, "The CUDA probe crashed", {}, started,
-                       error=err.decode("utf-8", "replace")[-500:])
+        return _result(
+            "cuda",
+            False,
+            "The CUDA probe crashed",
+            {},
+            started,
+            error=err.decode("utf-8", "replace")[-500:],
+        )
     if details.get("ok"):
         summary = (
             f"CUDA works: {details.get('device_count')} device(s), "
@@ -106,8 +121,9 @@ async def cuda_check(timeout: float = 30.0) -> dict[str, Any]:
     code = details.get("cuda_error")
     hint = CUDA_HINTS.get(code) if code is not None else None
     error = details.get("error", "CUDA failed")
-    return _result("cuda", False, error + (f" — {hint}" if hint else ""), details, started,
-                   error=error)
+    return _result(
+        "cuda", False, error + (f" — {hint}" if hint else ""), details, started, error=error
+    )
 
 
 async def opengl_check(app: Any, timeout: float = 20.0) -> dict[str, Any]:
@@ -161,11 +177,25 @@ async def throwaway_glxinfo(timeout: float = 20.0) -> dict[str, Any]:
     proc = None
     try:
         proc = await asyncio.create_subprocess_exec(
-            xvnc, "-displayfd", str(write_fd), "-rfbport", "-1",
-            "-rfbunixpath", os.path.join(workdir, "vnc"), "-rfbunixmode", "0600",
-            "-SecurityTypes", "None", "-nolisten", "tcp", "-geometry", "640x480",
-            pass_fds=(write_fd,), stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL, start_new_session=True,
+            xvnc,
+            "-displayfd",
+            str(write_fd),
+            "-rfbport",
+            "-1",
+            "-rfbunixpath",
+            os.path.join(workdir, "vnc"),
+            "-rfbunixmode",
+            "0600",
+            "-SecurityTypes",
+            "None",
+            "-nolisten",
+            "tcp",
+            "-geometry",
+            "640x480",
+            pass_fds=(write_fd,),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
         )
         os.close(write_fd)
         write_fd = -1
@@ -173,8 +203,11 @@ async def throwaway_glxinfo(timeout: float = 20.0) -> dict[str, Any]:
         data = await asyncio.wait_for(loop.run_in_executor(None, os.read, read_fd, 32), timeout)
         display = f":{data.decode().strip()}"
         glx = await asyncio.create_subprocess_exec(
-            glxinfo, "-B", env={**os.environ, "DISPLAY": display},
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            glxinfo,
+            "-B",
+            env={**os.environ, "DISPLAY": display},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
         out, _ = await asyncio.wait_for(glx.communicate(), timeout)
         facts = parse_glxinfo(out.decode("utf-8", "replace"))
@@ -199,8 +232,14 @@ async def throwaway_glxinfo(timeout: float = 20.0) -> dict[str, Any]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _result(check: str, ok: bool, summary: str, details: dict[str, Any], started: float,
-            error: str | None = None) -> dict[str, Any]:
+def _result(
+    check: str,
+    ok: bool,
+    summary: str,
+    details: dict[str, Any],
+    started: float,
+    error: str | None = None,
+) -> dict[str, Any]:
     return {
         "check": check,
         "ok": ok,

@@ -22,12 +22,21 @@ from .parse import parse_any
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jupyter workbench gpu", description=__doc__.split("\n")[0])
-    parser.add_argument("--nvidia-smi-xml", metavar="FILE",
-                        help="read a saved `nvidia-smi -q -x` file (or an nvidia_gpu_exporter "
-                        "capture) instead of the live system")
-    parser.add_argument("--capture-section", choices=["idle", "load"], default="load",
-                        help="which part of a capture file to read (default: load)")
+    parser = argparse.ArgumentParser(
+        prog="jupyter workbench gpu", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--nvidia-smi-xml",
+        metavar="FILE",
+        help="read a saved `nvidia-smi -q -x` file (or an nvidia_gpu_exporter "
+        "capture) instead of the live system",
+    )
+    parser.add_argument(
+        "--capture-section",
+        choices=["idle", "load"],
+        default="load",
+        help="which part of a capture file to read (default: load)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -40,33 +49,48 @@ def _value(gpu: dict[str, Any], field: str, value: Any, unit: str = "") -> str:
 
 def render_text(snapshot: dict[str, Any]) -> str:
     """A human-readable report."""
-    lines = [f"source: {snapshot['source']}   driver: {snapshot.get('driver_version') or 'N/A'}"
-             f"   CUDA: {snapshot.get('cuda_version') or 'N/A'}"]
+    lines = [
+        f"source: {snapshot['source']}   driver: {snapshot.get('driver_version') or 'N/A'}"
+        f"   CUDA: {snapshot.get('cuda_version') or 'N/A'}"
+    ]
     if not snapshot["gpus"]:
         lines.append(f"{snapshot['status']}: {snapshot.get('message')}")
     for gpu in snapshot["gpus"]:
         health = gpu["health"]
         lines.append("")
         lines.append(f"GPU {gpu['index']}: {gpu['name']}  [{health['verdict'].upper()}]")
-        lines.append(f"  uuid {gpu['uuid']}  bus {gpu['pci_bus_id']}  "
-                     f"virtualization {gpu['virtualization_mode']}")
+        lines.append(
+            f"  uuid {gpu['uuid']}  bus {gpu['pci_bus_id']}  "
+            f"virtualization {gpu['virtualization_mode']}"
+        )
         if gpu.get("vgpu"):
             v = gpu["vgpu"]
-            lines.append(f"  vGPU profile {v['profile']}  licence {v.get('license_status')}"
-                         f"  expiry {v.get('license_expiry')}")
+            lines.append(
+                f"  vGPU profile {v['profile']}  licence {v.get('license_status')}"
+                f"  expiry {v.get('license_expiry')}"
+            )
         mem = gpu["memory"]
-        lines.append(f"  memory {_value(gpu, 'memory.used_mib', mem['used_mib'])} / "
-                     f"{_value(gpu, 'memory.total_mib', mem['total_mib'], ' MiB')}")
-        lines.append(f"  utilization {_value(gpu, 'utilization_gpu_percent', gpu['utilization_gpu_percent'], ' %')}"
-                     f"  temperature {_value(gpu, 'temperature_c', gpu['temperature_c'], ' C')}"
-                     f"  power {_value(gpu, 'power_w', gpu['power_w'], ' W')}")
+        lines.append(
+            f"  memory {_value(gpu, 'memory.used_mib', mem['used_mib'])} / "
+            f"{_value(gpu, 'memory.total_mib', mem['total_mib'], ' MiB')}"
+        )
+        util = _value(gpu, "utilization_gpu_percent", gpu["utilization_gpu_percent"], " %")
+        lines.append(
+            f"  utilization {util}"
+            f"  temperature {_value(gpu, 'temperature_c', gpu['temperature_c'], ' C')}"
+            f"  power {_value(gpu, 'power_w', gpu['power_w'], ' W')}"
+        )
         if gpu["mig"]["enabled"]:
             for dev in gpu["mig"]["devices"]:
-                lines.append(f"  MIG {dev['index']}: {dev.get('profile') or '?'}"
-                             f"  {dev.get('memory_used_mib')} / {dev.get('memory_total_mib')} MiB")
+                lines.append(
+                    f"  MIG {dev['index']}: {dev.get('profile') or '?'}"
+                    f"  {dev.get('memory_used_mib')} / {dev.get('memory_total_mib')} MiB"
+                )
         for proc in gpu.get("processes", []):
-            lines.append(f"  process {proc['pid']} {proc.get('name') or ''}"
-                         f" {proc.get('used_memory_mib') or 'N/A'} MiB")
+            lines.append(
+                f"  process {proc['pid']} {proc.get('name') or ''}"
+                f" {proc.get('used_memory_mib') or 'N/A'} MiB"
+            )
         for item in health["findings"]:
             lines.append(f"  {item['severity'].upper()}: {item['message']} — {item['advice']}")
     return "\n".join(lines)

@@ -162,9 +162,7 @@ def _mig(raw: Tree) -> dict[str, Any]:
         used = number(get(dev, "fb_memory_usage.used", "shared_fb_memory_usage.used"))
         sms = number(get(dev, "device_attributes.shared.multiprocessor_count"))
         slices = _MIG_SLICES.get(int(sms)) if sms else None
-        profile = (
-            f"{slices}g.{round(total / 1024)}gb" if slices and total else None
-        )
+        profile = f"{slices}g.{round(total / 1024)}gb" if slices and total else None
         gi = number(dev.get("gpu_instance_id"))
         devices.append(
             {

@@ -50,9 +50,9 @@ class History:
                 self.fine.setdefault(key, collections.deque(maxlen=self._fine_len)).append(row)
                 bucket = self._bucket.setdefault(key, [])
                 if bucket and int(bucket[0][0] // 60) != int(t // 60):
-                    self.coarse.setdefault(
-                        key, collections.deque(maxlen=self._coarse_len)
-                    ).append(_mean(bucket))
+                    self.coarse.setdefault(key, collections.deque(maxlen=self._coarse_len)).append(
+                        _mean(bucket)
+                    )
                     bucket.clear()
                 bucket.append(row)
 
@@ -107,12 +107,12 @@ class GPUMonitor(LoggingConfigurable):
     slow_interval = Float(
         30.0, help="Seconds between reads of the slow health fields (ECC, remapped rows)."
     ).tag(config=True)
-    nvidia_smi_timeout = Float(10.0, help="Seconds nvidia-smi may take before it is abandoned.").tag(
-        config=True
-    )
-    history_hours = Float(1.0, help="Hours of full-rate history (24 h are kept as minute means).").tag(
-        config=True
-    )
+    nvidia_smi_timeout = Float(
+        10.0, help="Seconds nvidia-smi may take before it is abandoned."
+    ).tag(config=True)
+    history_hours = Float(
+        1.0, help="Hours of full-rate history (24 h are kept as minute means)."
+    ).tag(config=True)
     watchdog_factor = Int(5, help="A sample that takes this many intervals counts as stalled.").tag(
         config=True
     )
@@ -198,8 +198,10 @@ class GPUMonitor(LoggingConfigurable):
                 snapshot = self._source.sample()
             except Exception as err:  # a source must never kill the sampler
                 snapshot = empty_snapshot(
-                    getattr(self._source, "name", "?"), "error", f"sampling failed: {err}",
-                    time.time()
+                    getattr(self._source, "name", "?"),
+                    "error",
+                    f"sampling failed: {err}",
+                    time.time(),
                 )
             self._sample_started = None
             snapshot["interval_s"] = self.interval
@@ -230,7 +232,10 @@ class GPUMonitor(LoggingConfigurable):
         self.ensure_started()
         latest = self._latest or empty_snapshot("none", "error", "no sample yet", time.time())
         started = self._sample_started
-        if started is not None and time.monotonic() - started > self.watchdog_factor * self.interval:
+        if (
+            started is not None
+            and time.monotonic() - started > self.watchdog_factor * self.interval
+        ):
             latest = dict(latest)
             latest["stalled"] = True
             latest["message"] = (

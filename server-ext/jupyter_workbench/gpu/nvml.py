@@ -31,7 +31,7 @@ MIB = 1024 * 1024
 def load_nvml() -> tuple[Any, str | None]:
     """Import ``pynvml`` (nvidia-ml-py); ``(None, why)`` when it is not installed."""
     try:
-        import pynvml  # noqa: PLC0415
+        import pynvml
     except ImportError:
         return None, "nvidia-ml-py is not installed"
     return pynvml, None
@@ -120,9 +120,17 @@ class NvmlSource:
         na: dict[str, str] = {}
         handle = self._call(na, "handle", lambda: nvml.nvmlDeviceGetHandleByIndex(index))
         if handle is None:
-            return {"index": index, "uuid": None, "name": None, "lost": True, "na": na,
-                    "memory": {"total_mib": None, "used_mib": None}, "mig": {"enabled": False,
-                    "devices": []}, "processes": [], "xid_events": []}
+            return {
+                "index": index,
+                "uuid": None,
+                "name": None,
+                "lost": True,
+                "na": na,
+                "memory": {"total_mib": None, "used_mib": None},
+                "mig": {"enabled": False, "devices": []},
+                "processes": [],
+                "xid_events": [],
+            }
 
         def call(field: str, fn: Callable[[], Any]) -> Any:
             return self._call(na, field, fn)

@@ -10,29 +10,63 @@ from typing import Any, Callable
 
 #: (name, type, help, getter) — getters return None for "no sample".
 METRICS: list[tuple[str, str, str, Callable[[dict[str, Any]], Any]]] = [
-    ("DCGM_FI_DEV_GPU_UTIL", "gauge", "GPU utilization (in %).",
-     lambda g: g.get("utilization_gpu_percent")),
-    ("DCGM_FI_DEV_FB_USED", "gauge", "Framebuffer memory used (in MiB).",
-     lambda g: (g.get("memory") or {}).get("used_mib")),
-    ("DCGM_FI_DEV_FB_FREE", "gauge", "Framebuffer memory free (in MiB).",
-     lambda g: _free(g)),
+    (
+        "DCGM_FI_DEV_GPU_UTIL",
+        "gauge",
+        "GPU utilization (in %).",
+        lambda g: g.get("utilization_gpu_percent"),
+    ),
+    (
+        "DCGM_FI_DEV_FB_USED",
+        "gauge",
+        "Framebuffer memory used (in MiB).",
+        lambda g: (g.get("memory") or {}).get("used_mib"),
+    ),
+    ("DCGM_FI_DEV_FB_FREE", "gauge", "Framebuffer memory free (in MiB).", lambda g: _free(g)),
     ("DCGM_FI_DEV_GPU_TEMP", "gauge", "GPU temperature (in C).", lambda g: g.get("temperature_c")),
     ("DCGM_FI_DEV_POWER_USAGE", "gauge", "Power draw (in W).", lambda g: g.get("power_w")),
-    ("DCGM_FI_DEV_SM_CLOCK", "gauge", "SM clock frequency (in MHz).",
-     lambda g: (g.get("clocks") or {}).get("sm_mhz")),
-    ("DCGM_FI_DEV_MEM_CLOCK", "gauge", "Memory clock frequency (in MHz).",
-     lambda g: (g.get("clocks") or {}).get("mem_mhz")),
-    ("DCGM_FI_DEV_XID_ERRORS", "gauge", "Value of the last XID error encountered.",
-     lambda g: g["xid_events"][-1]["xid"] if g.get("xid_events") else None),
-    ("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "counter", "Total number of PCIe retries.",
-     lambda g: (g.get("pcie") or {}).get("replay_counter")),
-    ("DCGM_FI_DEV_VGPU_LICENSE_STATUS", "gauge", "vGPU license status (1 licensed, 0 not).",
-     lambda g: _licence(g)),
-    ("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", "counter",
-     "Number of remapped rows for uncorrectable errors.",
-     lambda g: (g.get("remapped_rows") or {}).get("uncorrectable")),
-    ("DCGM_FI_DEV_ROW_REMAP_FAILURE", "gauge", "Whether remapping of rows has failed.",
-     lambda g: _bool((g.get("remapped_rows") or {}).get("failure"))),
+    (
+        "DCGM_FI_DEV_SM_CLOCK",
+        "gauge",
+        "SM clock frequency (in MHz).",
+        lambda g: (g.get("clocks") or {}).get("sm_mhz"),
+    ),
+    (
+        "DCGM_FI_DEV_MEM_CLOCK",
+        "gauge",
+        "Memory clock frequency (in MHz).",
+        lambda g: (g.get("clocks") or {}).get("mem_mhz"),
+    ),
+    (
+        "DCGM_FI_DEV_XID_ERRORS",
+        "gauge",
+        "Value of the last XID error encountered.",
+        lambda g: g["xid_events"][-1]["xid"] if g.get("xid_events") else None,
+    ),
+    (
+        "DCGM_FI_DEV_PCIE_REPLAY_COUNTER",
+        "counter",
+        "Total number of PCIe retries.",
+        lambda g: (g.get("pcie") or {}).get("replay_counter"),
+    ),
+    (
+        "DCGM_FI_DEV_VGPU_LICENSE_STATUS",
+        "gauge",
+        "vGPU license status (1 licensed, 0 not).",
+        lambda g: _licence(g),
+    ),
+    (
+        "DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS",
+        "counter",
+        "Number of remapped rows for uncorrectable errors.",
+        lambda g: (g.get("remapped_rows") or {}).get("uncorrectable"),
+    ),
+    (
+        "DCGM_FI_DEV_ROW_REMAP_FAILURE",
+        "gauge",
+        "Whether remapping of rows has failed.",
+        lambda g: _bool((g.get("remapped_rows") or {}).get("failure")),
+    ),
 ]
 
 
@@ -96,9 +130,15 @@ def render(snapshot: dict[str, Any], hostname: str = "") -> str:
             mig_samples.append(f"DCGM_FI_DEV_FB_USED{{{labels}}} {dev['memory_used_mib']:g}")
     if mig_samples:
         if not any(line.startswith("# TYPE DCGM_FI_DEV_FB_USED") for line in lines):
-            lines += ["# HELP DCGM_FI_DEV_FB_USED Framebuffer memory used (in MiB).",
-                      "# TYPE DCGM_FI_DEV_FB_USED gauge"]
-        index = max(i for i, line in enumerate(lines) if line.startswith("DCGM_FI_DEV_FB_USED")
-                    or line.startswith("# TYPE DCGM_FI_DEV_FB_USED"))
+            lines += [
+                "# HELP DCGM_FI_DEV_FB_USED Framebuffer memory used (in MiB).",
+                "# TYPE DCGM_FI_DEV_FB_USED gauge",
+            ]
+        index = max(
+            i
+            for i, line in enumerate(lines)
+            if line.startswith("DCGM_FI_DEV_FB_USED")
+            or line.startswith("# TYPE DCGM_FI_DEV_FB_USED")
+        )
         lines[index + 1 : index + 1] = mig_samples
     return "\n".join(lines) + ("\n" if lines else "")

@@ -76,8 +76,12 @@ class NvidiaSmiSource:
         if proc.returncode != 0:
             message = (proc.stdout or proc.stderr).decode("utf-8", "replace").strip()
             status = "no-driver" if "driver" in message.lower() else "no-gpu"
-            return empty_snapshot(self.name, status, message.splitlines()[0] if message else
-                                  f"nvidia-smi exited with {proc.returncode}", now)
+            return empty_snapshot(
+                self.name,
+                status,
+                message.splitlines()[0] if message else f"nvidia-smi exited with {proc.returncode}",
+                now,
+            )
         try:
             tree = parse_xml(proc.stdout)
         except Exception as err:  # malformed output must not break the sampler

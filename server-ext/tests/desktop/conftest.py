@@ -10,6 +10,7 @@ import pytest
 
 DOUBLES = Path(__file__).parent / "doubles"
 
+
 @pytest.fixture
 def desktop_config() -> dict:
     """``c.WorkbenchDesktop`` for the test server (override per module or test)."""
@@ -55,8 +56,9 @@ def api(jp_fetch):
     async def call(method: str, *parts: str, body: str | None = None, **kwargs):
         if method == "POST" and body is None:
             body = ""
-        resp = await jp_fetch("workbench", "api", *parts, method=method, body=body,
-                              raise_error=False, **kwargs)
+        resp = await jp_fetch(
+            "workbench", "api", *parts, method=method, body=body, raise_error=False, **kwargs
+        )
         return resp.code, json.loads(resp.body or b"{}")
 
     return call

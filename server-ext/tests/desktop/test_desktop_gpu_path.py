@@ -26,9 +26,7 @@ def desktop_config(tmp_path, doubles_on_path) -> dict:
     }
 
 
-async def test_egl_mode_runs_the_session_under_vglrun_and_reports_the_truth(
-    api, doubles_on_path
-):
+async def test_egl_mode_runs_the_session_under_vglrun_and_reports_the_truth(api, doubles_on_path):
     await start(api)
     code, report = await api("GET", "desktops", "desktop", "renderer")
     assert code == 200, report
@@ -38,6 +36,8 @@ async def test_egl_mode_runs_the_session_under_vglrun_and_reports_the_truth(
     assert report["accelerated"] is False and "llvmpipe" in report["renderer"]
     assert any("NOT accelerated" in warning for warning in report["warnings"])
     calls = doubles_on_path.read_text().splitlines()
-    assert any(call.startswith("vglrun +wm -d egl0 twm") and call.endswith("VGL_DISPLAY=egl0")
-               for call in calls), calls
+    assert any(
+        call.startswith("vglrun +wm -d egl0 twm") and call.endswith("VGL_DISPLAY=egl0")
+        for call in calls
+    ), calls
     assert any(call.startswith("vglrun -d egl0 ") and "glxinfo -B" in call for call in calls)

@@ -14,9 +14,11 @@ pytestmark = needs_xvnc
 def desktop_config(tmp_path) -> dict:
     flag = tmp_path / "logout"
     script = f"while [ ! -e {flag} ]; do sleep 0.05; done; exit 0"
-    return {"profiles": [
-        {"name": "desktop", "geometry": "800x600", "session": ["/bin/sh", "-c", script]},
-    ]}
+    return {
+        "profiles": [
+            {"name": "desktop", "geometry": "800x600", "session": ["/bin/sh", "-c", script]},
+        ]
+    }
 
 
 async def test_logout_stops_then_next_open_starts_a_new_desktop(api, jp_ws_fetch, tmp_path):

@@ -49,7 +49,9 @@ EndSection
 """
 
 #: NVIDIA's glvnd EGL vendor file as the driver installs it (10_nvidia.json).
-NVIDIA_EGL_VENDOR_JSON = '{"file_format_version": "1.0.0", "ICD": {"library_path": "libEGL_nvidia.so.0"}}\n'  # noqa: E501
+NVIDIA_EGL_VENDOR_JSON = (
+    '{"file_format_version": "1.0.0", "ICD": {"library_path": "libEGL_nvidia.so.0"}}\n'
+)
 
 
 def settings(tmp_path: Path, **kwargs) -> modes.RenderingSettings:
@@ -83,9 +85,23 @@ def dummy_xorg(tmp_path):
     conf.write_text(DUMMY_XORG_CONF)
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xorg", "-displayfd", str(write_fd), "-config", str(conf), "-noreset",
-         "-nolisten", "tcp", "-novtswitch", "-sharevts", "-logfile", str(tmp_path / "xorg.log")],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        [
+            "Xorg",
+            "-displayfd",
+            str(write_fd),
+            "-config",
+            str(conf),
+            "-noreset",
+            "-nolisten",
+            "tcp",
+            "-novtswitch",
+            "-sharevts",
+            "-logfile",
+            str(tmp_path / "xorg.log"),
+        ],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
     os.close(write_fd)
     try:
@@ -137,8 +153,7 @@ async def test_egl_selected_with_nvidia_egl(tmp_path, doubles_on_path):
     assert "no 3D X server is configured" in reasons(selection)["sidecar"]
 
 
-async def test_sidecar_selected_when_the_3d_x_server_answers(tmp_path, doubles_on_path,
-                                                             dummy_xorg):
+async def test_sidecar_selected_when_the_3d_x_server_answers(tmp_path, doubles_on_path, dummy_xorg):
     selection = await modes.select_mode(settings(tmp_path, vgl_display=dummy_xorg))
     assert selection.mode == "sidecar", selection.rejected
     assert selection.rejected == []
@@ -161,11 +176,14 @@ async def test_unreachable_sidecar_falls_through_to_egl(tmp_path, doubles_on_pat
 
 
 async def test_explicit_software_and_profile_policy(tmp_path, doubles_on_path, dummy_xorg):
-    chosen = await modes.select_mode(settings(tmp_path, vgl_display=dummy_xorg,
-                                              requested="software", source="config"))
+    chosen = await modes.select_mode(
+        settings(tmp_path, vgl_display=dummy_xorg, requested="software", source="config")
+    )
     assert chosen.mode == "software"
-    assert reasons(chosen) == {"sidecar": "software rendering was requested (config)",
-                               "egl": "software rendering was requested (config)"}
+    assert reasons(chosen) == {
+        "sidecar": "software rendering was requested (config)",
+        "egl": "software rendering was requested (config)",
+    }
     by_policy = await modes.select_mode(settings(tmp_path, vgl_display=dummy_xorg), "software")
     assert by_policy.mode == "software" and by_policy.source == "profile gpu policy"
 
@@ -179,9 +197,14 @@ async def test_explicit_egl_unusable_says_so(tmp_path, no_virtualgl):
 
 def test_acceleration_verdict():
     # parse_glxinfo itself runs on real glxinfo output in test_desktop_renderer.py.
-    assert modes.is_accelerated({"renderer": "llvmpipe (LLVM 15.0.6, 256 bits)",
-                                 "accelerated_flag": "yes"}) is False
-    assert modes.is_accelerated({"renderer": "Mesa Intel(R) UHD", "accelerated_flag": "no"}) \
+    assert (
+        modes.is_accelerated(
+            {"renderer": "llvmpipe (LLVM 15.0.6, 256 bits)", "accelerated_flag": "yes"}
+        )
         is False
+    )
+    assert (
+        modes.is_accelerated({"renderer": "Mesa Intel(R) UHD", "accelerated_flag": "no"}) is False
+    )
     assert modes.is_accelerated({"renderer": "NVIDIA H100 80GB HBM3/PCIe/SSE2"}) is True
     assert modes.is_accelerated({}) is None

@@ -18,6 +18,7 @@ from jupyter_workbench.desktop import xutil
 
 pytestmark = needs_xvnc
 
+
 def listening_tcp_inodes() -> set[str]:
     """Inodes of every listening TCP socket (IPv4 and IPv6) on this machine."""
     inodes = set()
@@ -43,7 +44,7 @@ def socket_inodes(pid: int) -> set[str]:
         except OSError:
             continue
         if target.startswith("socket:["):
-            found.add(target[len("socket:["):-1])
+            found.add(target[len("socket:[") : -1])
     return found
 
 
@@ -76,11 +77,19 @@ async def test_socket_private_and_no_tcp_listener(api, workbench):
     assert not owned & listening_tcp_inodes(), "Xvnc listens on TCP"
     # The X display is private: a client without our cookie is refused.
     display = data["display"]
-    denied = subprocess.run(["xdpyinfo", "-display", display], capture_output=True,
-                            env={**os.environ, "XAUTHORITY": "/nonexistent"}, timeout=10)
+    denied = subprocess.run(
+        ["xdpyinfo", "-display", display],
+        capture_output=True,
+        env={**os.environ, "XAUTHORITY": "/nonexistent"},
+        timeout=10,
+    )
     assert denied.returncode != 0
-    allowed = subprocess.run(["xdpyinfo", "-display", display], capture_output=True,
-                             env={**os.environ, "XAUTHORITY": data["xauthority"]}, timeout=10)
+    allowed = subprocess.run(
+        ["xdpyinfo", "-display", display],
+        capture_output=True,
+        env={**os.environ, "XAUTHORITY": data["xauthority"]},
+        timeout=10,
+    )
     assert allowed.returncode == 0, allowed.stderr
 
 
@@ -116,7 +125,11 @@ async def browser_cookie(port: int, base_url: str, auth_header: dict) -> str:
     token = auth_header["Authorization"].split()[-1]
     body = urlencode({"password": token, "_xsrf": cookies.get("_xsrf", "")})
     resp = await client.fetch(
-        base + "login", method="POST", body=body, follow_redirects=False, raise_error=False,
+        base + "login",
+        method="POST",
+        body=body,
+        follow_redirects=False,
+        raise_error=False,
         headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
     )
     assert resp.code == 302, resp.code
@@ -126,8 +139,9 @@ async def browser_cookie(port: int, base_url: str, auth_header: dict) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-async def test_websocket_refused_from_foreign_origin(jp_http_port, jp_base_url, jp_auth_header,
-                                                     api):
+async def test_websocket_refused_from_foreign_origin(
+    jp_http_port, jp_base_url, jp_auth_header, api
+):
     # A cross-site page can only ride on the browser's login cookie (it cannot set an
     # Authorization header on a WebSocket): that is the case the Origin check must stop.
     cookie = await browser_cookie(jp_http_port, jp_base_url, jp_auth_header)
@@ -138,8 +152,9 @@ async def test_websocket_refused_from_foreign_origin(jp_http_port, jp_base_url, 
     assert (await status(api))["state"] == "stopped"  # and nothing was started
 
 
-async def test_websocket_same_origin_browser_accepted(jp_http_port, jp_base_url, jp_auth_header,
-                                                      api):
+async def test_websocket_same_origin_browser_accepted(
+    jp_http_port, jp_base_url, jp_auth_header, api
+):
     cookie = await browser_cookie(jp_http_port, jp_base_url, jp_auth_header)
     headers = {"Cookie": cookie, "Origin": f"http://localhost:{jp_http_port}"}
     ws = await websocket_connect(HTTPRequest(ws_url(jp_http_port, jp_base_url), headers=headers))
@@ -154,9 +169,11 @@ def free_display() -> int:
     with open("/proc/net/unix") as handle:
         used = handle.read()
     for number in range(0, 200):
-        if (f"@/tmp/.X11-unix/X{number}\n" not in used
-                and not os.path.lexists(xutil.lock_path(number))
-                and not os.path.lexists(xutil.socket_path(number))):
+        if (
+            f"@/tmp/.X11-unix/X{number}\n" not in used
+            and not os.path.lexists(xutil.lock_path(number))
+            and not os.path.lexists(xutil.socket_path(number))
+        ):
             return number
     raise AssertionError("no free display")
 

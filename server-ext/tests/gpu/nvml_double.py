@@ -42,9 +42,15 @@ class NvmlDouble:
 
     NVMLError = NVMLError
 
-    def __init__(self, snapshot: dict[str, Any], *, fail: dict[str, int] | None = None,
-                 fail_all: int | None = None, init_error: int | None = None,
-                 lost: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        snapshot: dict[str, Any],
+        *,
+        fail: dict[str, int] | None = None,
+        fail_all: int | None = None,
+        init_error: int | None = None,
+        lost: set[int] | None = None,
+    ) -> None:
         self._snap = snapshot
         self._gpus = snapshot["gpus"]
         self._fail = fail or {}
@@ -83,8 +89,9 @@ class NvmlDouble:
 
     def nvmlSystemGetCudaDriverVersion_v2(self) -> int:
         major, minor = (self._snap["cuda_version"] or "0.0").split(".")
-        return self._value("nvmlSystemGetCudaDriverVersion_v2", None,
-                           int(major) * 1000 + int(minor) * 10)
+        return self._value(
+            "nvmlSystemGetCudaDriverVersion_v2", None, int(major) * 1000 + int(minor) * 10
+        )
 
     def nvmlDeviceGetCount(self) -> int:
         self._gate("nvmlDeviceGetCount")
@@ -107,14 +114,19 @@ class NvmlDouble:
         return SimpleNamespace(busId=self._value("nvmlDeviceGetPciInfo", h, h.gpu["pci_bus_id"]))
 
     def nvmlDeviceGetVirtualizationMode(self, h: Any) -> int:
-        return self._value("nvmlDeviceGetVirtualizationMode", h,
-                           _VIRT.get(h.gpu["virtualization_mode"]))
+        return self._value(
+            "nvmlDeviceGetVirtualizationMode", h, _VIRT.get(h.gpu["virtualization_mode"])
+        )
 
     def nvmlDeviceGetMemoryInfo(self, h: Any) -> Any:
-        src = h.mig if h.mig is not None else {
-            "memory_total_mib": h.gpu["memory"]["total_mib"],
-            "memory_used_mib": h.gpu["memory"]["used_mib"],
-        }
+        src = (
+            h.mig
+            if h.mig is not None
+            else {
+                "memory_total_mib": h.gpu["memory"]["total_mib"],
+                "memory_used_mib": h.gpu["memory"]["used_mib"],
+            }
+        )
         total = self._value("nvmlDeviceGetMemoryInfo", h, src["memory_total_mib"])
         used = src["memory_used_mib"] or 0
         return SimpleNamespace(total=total * MIB, used=used * MIB, free=(total - used) * MIB)
@@ -131,12 +143,15 @@ class NvmlDouble:
 
     def nvmlDeviceGetPowerUsage(self, h: Any) -> int:
         power = h.gpu["power_w"]
-        return self._value("nvmlDeviceGetPowerUsage", h, None if power is None else int(power * 1000))
+        return self._value(
+            "nvmlDeviceGetPowerUsage", h, None if power is None else int(power * 1000)
+        )
 
     def nvmlDeviceGetEnforcedPowerLimit(self, h: Any) -> int:
         limit = h.gpu["power_limit_w"]
-        return self._value("nvmlDeviceGetEnforcedPowerLimit", h,
-                           None if limit is None else int(limit * 1000))
+        return self._value(
+            "nvmlDeviceGetEnforcedPowerLimit", h, None if limit is None else int(limit * 1000)
+        )
 
     def nvmlDeviceGetClockInfo(self, h: Any, clock: int) -> int:
         key = "sm_mhz" if clock == NVML_CLOCK_SM else "mem_mhz"
@@ -146,8 +161,14 @@ class NvmlDouble:
         return self._value("nvmlDeviceGetClockInfo", h, None if value is None else int(value))
 
     def nvmlDeviceGetCurrentClocksEventReasons(self, h: Any) -> int:
-        bits = {"idle": 0x1, "sw_power_cap": 0x4, "hw_slowdown": 0x8, "sw_thermal_slowdown": 0x20,
-                "hw_thermal_slowdown": 0x40, "hw_power_brake_slowdown": 0x80}
+        bits = {
+            "idle": 0x1,
+            "sw_power_cap": 0x4,
+            "hw_slowdown": 0x8,
+            "sw_thermal_slowdown": 0x20,
+            "hw_thermal_slowdown": 0x40,
+            "hw_power_brake_slowdown": 0x80,
+        }
         mask = 0
         for reason in h.gpu["clock_event_reasons"]:
             mask |= bits.get(reason, 0)
@@ -179,8 +200,16 @@ class NvmlDouble:
 
     def nvmlDeviceGetRemappedRows(self, h: Any) -> tuple[int, int, int, int]:
         rows = h.gpu["remapped_rows"]
-        value = None if rows is None else (rows["correctable"], rows["uncorrectable"],
-                                           int(bool(rows["pending"])), int(bool(rows["failure"])))
+        value = (
+            None
+            if rows is None
+            else (
+                rows["correctable"],
+                rows["uncorrectable"],
+                int(bool(rows["pending"])),
+                int(bool(rows["failure"])),
+            )
+        )
         return self._value("nvmlDeviceGetRemappedRows", h, value)
 
     def nvmlDeviceGetGpuRecoveryAction(self, h: Any) -> int:
@@ -207,8 +236,11 @@ class NvmlDouble:
     def nvmlDeviceGetComputeRunningProcesses(self, h: Any) -> list[Any]:
         self._gate("nvmlDeviceGetComputeRunningProcesses", h)
         return [
-            SimpleNamespace(pid=p["pid"], usedGpuMemory=(p["used_memory_mib"] or 0) * MIB,
-                            gpuInstanceId=p.get("gpu_instance_id"))
+            SimpleNamespace(
+                pid=p["pid"],
+                usedGpuMemory=(p["used_memory_mib"] or 0) * MIB,
+                gpuInstanceId=p.get("gpu_instance_id"),
+            )
             for p in h.gpu["processes"]
         ]
 
@@ -231,7 +263,14 @@ class NvmlDouble:
 
 
 #: Calls that a vGPU guest still answers when "everything else" is NotSupported.
-_ALWAYS = {"nvmlDeviceGetCount", "nvmlDeviceGetHandleByIndex", "nvmlDeviceGetName",
-           "nvmlDeviceGetUUID", "nvmlDeviceGetPciInfo", "nvmlDeviceGetMemoryInfo",
-           "nvmlDeviceGetVirtualizationMode", "nvmlSystemGetDriverVersion",
-           "nvmlSystemGetCudaDriverVersion_v2"}
+_ALWAYS = {
+    "nvmlDeviceGetCount",
+    "nvmlDeviceGetHandleByIndex",
+    "nvmlDeviceGetName",
+    "nvmlDeviceGetUUID",
+    "nvmlDeviceGetPciInfo",
+    "nvmlDeviceGetMemoryInfo",
+    "nvmlDeviceGetVirtualizationMode",
+    "nvmlSystemGetDriverVersion",
+    "nvmlSystemGetCudaDriverVersion_v2",
+}

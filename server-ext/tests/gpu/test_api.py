@@ -1,4 +1,4 @@
-"""The GPU API through a real Jupyter server, replaying a real capture (GPUMonitor.source=replay)."""
+"""The GPU API through a real Jupyter server replaying a real capture (source=replay)."""
 
 from __future__ import annotations
 
@@ -73,8 +73,13 @@ async def test_bad_input_gets_4xx_json(jp_fetch):
 )
 async def test_routes_require_auth(jp_fetch, method, parts):
     with pytest.raises(HTTPClientError) as info:
-        await jp_fetch(*parts, method=method, body="{}" if method == "POST" else None,
-                       headers={"Authorization": ""}, follow_redirects=False)
+        await jp_fetch(
+            *parts,
+            method=method,
+            body="{}" if method == "POST" else None,
+            headers={"Authorization": ""},
+            follow_redirects=False,
+        )
     assert info.value.code in {302, 401, 403}
 
 
@@ -99,8 +104,9 @@ async def test_one_sampler_serves_200_subscribers(jp_ws_fetch, jp_serverapp):
             assert message["type"] == "snapshot"
         new_cycles = mon.cycles - cycles
         assert 2 <= new_cycles <= 5, new_cycles
-        threads = [t for t in __import__("threading").enumerate()
-                   if t.name == "workbench-gpu-sampler"]
+        threads = [
+            t for t in __import__("threading").enumerate() if t.name == "workbench-gpu-sampler"
+        ]
         assert len(threads) == 1
     finally:
         for client in clients:
@@ -110,13 +116,15 @@ async def test_one_sampler_serves_200_subscribers(jp_ws_fetch, jp_serverapp):
 
 
 async def test_checks(jp_fetch):
-    cuda = await get_json(jp_fetch, "workbench", "api", "gpu", "checks", "cuda",
-                          method="POST", body="")
+    cuda = await get_json(
+        jp_fetch, "workbench", "api", "gpu", "checks", "cuda", method="POST", body=""
+    )
     assert cuda["check"] == "cuda"
     if shutil.which("nvidia-smi") is None:
         assert cuda["ok"] is False and "libcuda" in cuda["summary"]
-    opengl = await get_json(jp_fetch, "workbench", "api", "gpu", "checks", "opengl",
-                            method="POST", body="{}")
+    opengl = await get_json(
+        jp_fetch, "workbench", "api", "gpu", "checks", "opengl", method="POST", body="{}"
+    )
     assert opengl["check"] == "opengl" and opengl["ok"] is True
     assert opengl["source"] == "throwaway-xvnc"
     assert opengl["accelerated"] is False and "llvmpipe" in opengl["renderer"]
@@ -131,13 +139,17 @@ async def test_metrics_are_valid_prometheus(jp_fetch, tmp_path):
     assert 'GPU_I_PROFILE="3g.40gb"' in text
     promtool = shutil.which("promtool")
     assert promtool, "promtool (Debian package prometheus) is required"
-    proc = subprocess.run([promtool, "check", "metrics"], input=text.encode(),
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        [promtool, "check", "metrics"], input=text.encode(), capture_output=True, check=False
+    )
     report = (proc.stdout + proc.stderr).decode()
     # The text must parse; the only lint notes allowed are those dcgm-exporter's own names
     # and labels (which we keep for dashboard compatibility) always get.
     assert "parsing error" not in report, report
-    accepted = ("label names should be written in 'snake_case'", 'should have "_total" suffix',
-                "metric name should not include type 'counter'")
+    accepted = (
+        "label names should be written in 'snake_case'",
+        'should have "_total" suffix',
+        "metric name should not include type 'counter'",
+    )
     for line in filter(None, report.splitlines()):
         assert any(note in line for note in accepted), line

@@ -116,8 +116,9 @@ def test_recovery_action_and_pcie_under_load():
 
 def test_lost_gpu_is_critical():
     # Edit: tesla-t4.xml, <gpu_temp> "40 C" → "[GPU is lost]".
-    text = edit_once(read("tesla-t4.xml"), r"<gpu_temp>40 C</gpu_temp>",
-                     "<gpu_temp>[GPU is lost]</gpu_temp>")
+    text = edit_once(
+        read("tesla-t4.xml"), r"<gpu_temp>40 C</gpu_temp>", "<gpu_temp>[GPU is lost]</gpu_temp>"
+    )
     health = verdict_of(text)
     assert health["verdict"] == "critical"
     assert "gpu-lost" in codes(health)

@@ -69,7 +69,10 @@ def test_mig_slices_of_the_h100_capture():
     gpu = snapshot_of(path)["gpus"][0]
     assert gpu["mig"]["enabled"] is True
     assert [d["profile"] for d in gpu["mig"]["devices"]] == [
-        "3g.40gb", "2g.20gb", "1g.10gb", "1g.10gb"
+        "3g.40gb",
+        "2g.20gb",
+        "1g.10gb",
+        "1g.10gb",
     ]
     assert gpu["utilization_gpu_percent"] is None
     assert "MIG" in gpu["na"]["utilization_gpu_percent"]

@@ -21,8 +21,15 @@ def test_nvml_path_reports_what_nvidia_smi_reported():
     assert snap["status"] == "ok" and snap["source"] == "nvml"
     assert snap["driver_version"] == "590.48.01" and snap["cuda_version"] == "13.1"
     got, want = snap["gpus"][0], expected["gpus"][0]
-    for key in ("name", "uuid", "pci_bus_id", "virtualization_mode", "utilization_gpu_percent",
-                "temperature_c", "memory"):
+    for key in (
+        "name",
+        "uuid",
+        "pci_bus_id",
+        "virtualization_mode",
+        "utilization_gpu_percent",
+        "temperature_c",
+        "memory",
+    ):
         assert got[key] == want[key], key
     assert abs(got["power_w"] - want["power_w"]) < 0.01
     assert got["pcie"]["gen_current"] == want["pcie"]["gen_current"]
@@ -74,13 +81,18 @@ def test_mig_slices_through_nvml():
     snap = capture("linux-x86_64__nvidia-h100-mig__590.48.01.txt")
     gpu = NvmlSource(nd.NvmlDouble(snap)).sample()["gpus"][0]
     assert gpu["mig"]["enabled"] is True
-    assert [d["profile"] for d in gpu["mig"]["devices"]] == ["3g.40gb", "2g.20gb", "1g.10gb",
-                                                             "1g.10gb"]
+    assert [d["profile"] for d in gpu["mig"]["devices"]] == [
+        "3g.40gb",
+        "2g.20gb",
+        "1g.10gb",
+        "1g.10gb",
+    ]
     assert [d["memory_total_mib"] for d in gpu["mig"]["devices"]] == [40448, 20096, 9984, 9984]
 
 
 def test_no_permission_is_reported_as_such():
     snap = capture("tesla-t4.xml")
-    gpu = NvmlSource(nd.NvmlDouble(
-        snap, fail={"nvmlDeviceGetPowerUsage": nd.NVML_ERROR_NO_PERMISSION})).sample()["gpus"][0]
+    gpu = NvmlSource(
+        nd.NvmlDouble(snap, fail={"nvmlDeviceGetPowerUsage": nd.NVML_ERROR_NO_PERMISSION})
+    ).sample()["gpus"][0]
     assert gpu["power_w"] is None and gpu["na"]["power_w"] == "no permission"

@@ -30,8 +30,12 @@ CODE_SERVER = shutil.which("code-server") or shutil.which(
 def ctx(tmp_path, name="vscode"):
     socket_dir = tmp_path / "rt" / name
     return LaunchContext(
-        name=name, socket_path=str(socket_dir / "sock"), socket_dir=str(socket_dir),
-        base_url="/user/alice/", url=f"/user/alice/{name}/", root_dir="/home/alice",
+        name=name,
+        socket_path=str(socket_dir / "sock"),
+        socket_dir=str(socket_dir),
+        base_url="/user/alice/",
+        url=f"/user/alice/{name}/",
+        root_dir="/home/alice",
     )
 
 
@@ -54,12 +58,27 @@ def test_code_server_command_line(tmp_path):
     backend = VSCodeBackend(user_data_dir="/home/alice/ud", extensions_dir="/home/alice/ext")
     c = ctx(tmp_path)
     assert backend.command(c, "code-server", "/opt/code-server", flags) == [
-        "/opt/code-server", "--auth", "none", "--socket", c.socket_path,
-        "--socket-mode", "0600", "--abs-proxy-base-path", "/user/alice/vscode",
-        "--config", os.path.join(c.socket_dir, "config.yaml"),
-        "--user-data-dir", "/home/alice/ud", "--extensions-dir", "/home/alice/ext",
-        "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
-        "--disable-getting-started-override", "--disable-proxy", "/home/alice",
+        "/opt/code-server",
+        "--auth",
+        "none",
+        "--socket",
+        c.socket_path,
+        "--socket-mode",
+        "0600",
+        "--abs-proxy-base-path",
+        "/user/alice/vscode",
+        "--config",
+        os.path.join(c.socket_dir, "config.yaml"),
+        "--user-data-dir",
+        "/home/alice/ud",
+        "--extensions-dir",
+        "/home/alice/ext",
+        "--disable-telemetry",
+        "--disable-update-check",
+        "--disable-workspace-trust",
+        "--disable-getting-started-override",
+        "--disable-proxy",
+        "/home/alice",
     ]
 
 
@@ -71,14 +90,27 @@ def test_code_server_without_optional_flags(tmp_path):
 
 
 def test_openvscode_server_command_line(tmp_path):
-    flags = supported_flags("--socket-path --without-connection-token --server-base-path "
-                            "--telemetry-level --user-data-dir --extensions-dir --default-folder")
+    flags = supported_flags(
+        "--socket-path --without-connection-token --server-base-path "
+        "--telemetry-level --user-data-dir --extensions-dir --default-folder"
+    )
     backend = VSCodeBackend(user_data_dir="/u", extensions_dir="/e")
     c = ctx(tmp_path)
     assert backend.command(c, "openvscode-server", "ovs", flags) == [
-        "ovs", "--socket-path", c.socket_path, "--without-connection-token",
-        "--server-base-path", "/user/alice/vscode", "--telemetry-level", "off",
-        "--user-data-dir", "/u", "--extensions-dir", "/e", "--default-folder", "/home/alice",
+        "ovs",
+        "--socket-path",
+        c.socket_path,
+        "--without-connection-token",
+        "--server-base-path",
+        "/user/alice/vscode",
+        "--telemetry-level",
+        "off",
+        "--user-data-dir",
+        "/u",
+        "--extensions-dir",
+        "/e",
+        "--default-folder",
+        "/home/alice",
     ]
 
 
@@ -101,12 +133,18 @@ async def test_rserver_command_line_with_and_without_optional_flags(tmp_path, mo
     argv = backend.command(c, exe, flags)
     user = __import__("getpass").getuser()
     assert argv == [
-        exe, "--auth-none=1", "--www-frame-origin=same", "--www-verify-user-agent=0",
-        f"--secure-cookie-key-file={c.socket_dir}/secure-cookie-key", f"--server-user={user}",
-        "--server-daemonize=0", "--www-root-path=/user/alice/rstudio/",
+        exe,
+        "--auth-none=1",
+        "--www-frame-origin=same",
+        "--www-verify-user-agent=0",
+        f"--secure-cookie-key-file={c.socket_dir}/secure-cookie-key",
+        f"--server-user={user}",
+        "--server-daemonize=0",
+        "--www-root-path=/user/alice/rstudio/",
         f"--server-data-dir={c.socket_dir}/data",
         f"--database-config-file={c.socket_dir}/database.conf",
-        "--www-thread-pool-size=2", f"--www-socket={c.socket_path}",
+        "--www-thread-pool-size=2",
+        f"--www-socket={c.socket_path}",
     ]
     bare = backend.command(c, exe, {"--auth-none"})
     assert "--www-socket" not in " ".join(bare) and "--server-daemonize=0" in bare
@@ -146,7 +184,9 @@ def test_key_file_check_reports_unreadable(tmp_path, monkeypatch):
     key.write_text("secret")
     key.chmod(0)
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda p, m: False if str(p) == str(key) else real_access(p, m))
+    monkeypatch.setattr(
+        os, "access", lambda p, m: False if str(p) == str(key) else real_access(p, m)
+    )
     assert unreadable_files(str(tmp_path)) == [str(key)]
 
 
@@ -167,8 +207,13 @@ def jp_server_config(jp_server_config, tmp_path):
 
 
 async def test_rstudio_double_through_the_proxy(jp_fetch, jp_serverapp, tmp_path):
-    status = json.loads((await jp_fetch("workbench", "api", "backends", "rstudio", "start",
-                                        method="POST", body="")).body)
+    status = json.loads(
+        (
+            await jp_fetch(
+                "workbench", "api", "backends", "rstudio", "start", method="POST", body=""
+            )
+        ).body
+    )
     assert status["state"] == "running", status
     app = next(iter(jp_serverapp.extension_manager.extension_apps["jupyter_workbench"]))
     managed = app.supervisor.get("rstudio")
@@ -189,8 +234,9 @@ async def test_rstudio_double_through_the_proxy(jp_fetch, jp_serverapp, tmp_path
     assert b"RStudio Server (test double)" in page.body
     # Auth is required on every proxied path.
     with pytest.raises(HTTPClientError) as info:
-        await jp_fetch("rstudio", "auth-sign-in", headers={"Authorization": ""},
-                       follow_redirects=False)
+        await jp_fetch(
+            "rstudio", "auth-sign-in", headers={"Authorization": ""}, follow_redirects=False
+        )
     assert info.value.code in {302, 401, 403}
 
 
@@ -214,8 +260,20 @@ async def test_rstudio_crash_restarts(jp_fetch, jp_serverapp):
 async def test_real_code_server_through_the_proxy(
     jp_fetch, jp_ws_fetch, jp_serverapp, http_server_client, jp_auth_header
 ):
-    status = json.loads((await jp_fetch("workbench", "api", "backends", "vscode", "start",
-                                        method="POST", body="", request_timeout=90)).body)
+    status = json.loads(
+        (
+            await jp_fetch(
+                "workbench",
+                "api",
+                "backends",
+                "vscode",
+                "start",
+                method="POST",
+                body="",
+                request_timeout=90,
+            )
+        ).body
+    )
     assert status["state"] == "running", status["log_tail"]
     app = next(iter(jp_serverapp.extension_manager.extension_apps["jupyter_workbench"]))
     managed = app.supervisor.get("vscode")
