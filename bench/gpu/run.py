@@ -83,6 +83,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def start_server(config: Path, port: int) -> subprocess.Popen:
+    """A real Jupyter server with the Workbench, replaying the capture."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            f"--config={config}",
+            f"--port={port}",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 async def shared_sampler_cpu(subscribers: int, seconds: float) -> float:
     from tornado.websocket import websocket_connect
 
@@ -96,19 +113,7 @@ async def shared_sampler_cpu(subscribers: int, seconds: float) -> float:
         "c.GPUMonitor.source = 'replay'\n"
         f"c.GPUMonitor.replay_file = {str(CAPTURE)!r}\nc.GPUMonitor.interval = 1.0\n"
     )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter_server",
-            f"--config={config}",
-            f"--port={port}",
-            "--no-browser",
-            "--ServerApp.ip=127.0.0.1",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_server(config, port)
     try:
         url = f"ws://127.0.0.1:{port}/workbench/api/gpu/stream?token=bench"
         for _ in range(200):
