@@ -137,4 +137,4 @@ def _describe(gpu: dict[str, Any]) -> str:
     if not gpu["resource"]:
         return "No GPU: software rendering"
     fb = f", {gpu['framebuffer_mib']} MiB framebuffer" if gpu.get("framebuffer_mib") else ""
-    return f"{gpu['count']} × {gpu['resource']}{fb}; 3D rendering: {gpu['rendering']}"
+    return f"{gpu['count']} x {gpu['resource']}{fb}; 3D rendering: {gpu['rendering']}"

@@ -140,6 +140,22 @@ def test_values_validate_against_the_z2jh_schema():
     jsonschema.Draft7Validator(schema).validate(values)
 
 
+def test_example_hub_values_validate():
+    schema = json.loads((K8S / "values.schema.json").read_text())
+    values = yaml.safe_load((K8S / "z2jh-values.yaml").read_text())
+    example = yaml.safe_load((REPO / "deploy" / "z2jh-values.example.yaml").read_text())
+
+    def merge(base, extra):
+        for key, value in extra.items():
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                merge(base[key], value)
+            else:
+                base[key] = value
+
+    merge(values, example)
+    jsonschema.Draft7Validator(schema).validate(values)
+
+
 def test_cli_prints_yaml_and_python(capsys):
     assert kube_main(["values", "--catalogue", str(EXAMPLE)]) == 0
     printed = yaml.safe_load(capsys.readouterr().out)
@@ -152,7 +168,7 @@ def test_cli_prints_yaml_and_python(capsys):
     assert kube_main(["values", "--catalogue", str(EXAMPLE), "--format", "python"]) == 0
     code = capsys.readouterr().out
     scope = {"c": type("C", (), {"KubeSpawner": type("K", (), {})()})()}
-    exec(code, scope)  # noqa: S102 - the snippet an admin pastes into hub.extraConfig
+    exec(code, scope)
     assert scope["c"].KubeSpawner.profile_list == build_profile_list(load_catalogue(str(EXAMPLE)))
     assert kube_main(["values", "--catalogue", "/nonexistent.yaml"]) == 2
 
