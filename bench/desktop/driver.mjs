@@ -10,7 +10,9 @@ import readline from 'node:readline';
 
 const require = createRequire(import.meta.url);
 const repoRoot = new URL('../../', import.meta.url).pathname;
-const { chromium } = require(require.resolve('playwright-core', { paths: [repoRoot] }));
+const { chromium } = require(
+  require.resolve('playwright-core', { paths: [repoRoot] })
+);
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -22,7 +24,9 @@ const browser = await chromium.launch({
     '--disable-sync'
   ]
 });
-const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+const context = await browser.newContext({
+  viewport: { width: 1920, height: 1080 }
+});
 const page = await context.newPage();
 
 function reply(data) {
@@ -34,12 +38,12 @@ async function connect(url, retries) {
   let lastError = null;
   for (let attempt = 1; attempt <= retries; attempt++) {
     try {
-      const result = await page.evaluate((u) => window.bench.connect(u), url);
+      const result = await page.evaluate(u => window.bench.connect(u), url);
       return { ...result, started: first, attempts: attempt };
     } catch (err) {
       lastError = String(err.message || err);
       await page.evaluate(() => window.bench.disconnect());
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise(resolve => setTimeout(resolve, 200));
     }
   }
   throw new Error(`connect failed after ${retries} attempts: ${lastError}`);
@@ -57,9 +61,15 @@ for await (const line of lines) {
     } else if (msg.cmd === 'connect') {
       reply({ ok: true, ...(await connect(msg.url, msg.retries || 1)) });
     } else if (msg.cmd === 'key') {
-      reply({ ok: true, ...(await page.evaluate((n) => window.bench.keyLatency(n), msg.n || 20)) });
+      reply({
+        ok: true,
+        ...(await page.evaluate(n => window.bench.keyLatency(n), msg.n || 20))
+      });
     } else if (msg.cmd === 'fps') {
-      const fps = await page.evaluate((s) => window.bench.fps(s), msg.seconds || 5);
+      const fps = await page.evaluate(
+        s => window.bench.fps(s),
+        msg.seconds || 5
+      );
       reply({ ok: true, fps });
     } else if (msg.cmd === 'disconnect') {
       await page.evaluate(() => window.bench.disconnect());
