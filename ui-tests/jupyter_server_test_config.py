@@ -42,6 +42,12 @@ c.WorkbenchApp.backends = {
         "readiness": {"kind": "http", "path": "/", "timeout": 20},
         "open_in": "tab",
     },
+    # An app whose program is not installed: its tile must say why and what to install.
+    "notes": {
+        "title": "Lab Notes",
+        "command": ["lab-notes-server", "--socket", "{unix_socket}"],
+        "install_hint": "pip install lab-notes-server",
+    },
 }
 
 # Feature-specific settings (desktop, IDE doubles, GPU replay) are added below.
