@@ -85,6 +85,14 @@ class WorkbenchApp(ExtensionApp):
         BACKOFF_CAP, help="Longest automatic-restart delay in seconds."
     ).tag(config=True)
 
+    websocket_ping_interval = Float(
+        30.0,
+        help="""Seconds between WebSocket pings to browsers (0 = Jupyter's default, none).
+
+        Keeps long-lived proxied WebSockets (VS Code, desktops) from being dropped by idle
+        timeouts of proxies in between (close code 1006 after a quiet spell).""",
+    ).tag(config=True)
+
     status_log_lines = Int(
         20, help="Log lines included with each backend status (the UI's live log tail)."
     ).tag(config=True)
@@ -112,6 +120,9 @@ class WorkbenchApp(ExtensionApp):
         self._features: list[Any] = []
         for backend in self._load_backends():
             self._register(backend)
+        settings = self.serverapp.web_app.settings
+        if self.websocket_ping_interval > 0 and not settings.get("websocket_ping_interval"):
+            settings["websocket_ping_interval"] = self.websocket_ping_interval
 
     def _load_backends(self) -> list[Backend]:
         from .backends.builtin import builtin_backends

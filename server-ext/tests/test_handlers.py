@@ -211,3 +211,8 @@ async def test_shutdown_stops_backends_and_removes_sockets(jp_fetch, jp_serverap
     await app.stop_extension()
     assert not process_alive(pid)
     assert not os.path.exists(root)
+
+
+async def test_websockets_are_kept_alive_with_pings(jp_serverapp):
+    # Long-lived proxied WebSockets (VS Code, desktops) get server pings every 30 s.
+    assert jp_serverapp.web_app.settings["websocket_ping_interval"] == 30.0

@@ -212,9 +212,14 @@ def _pod_rendering() -> dict[str, Any]:
             "sidecar_timeout": found.get("sidecar_timeout"),
         }
     mode = os.environ.get("WORKBENCH_RENDERING_MODE", "").strip().lower()
+    try:
+        timeout = float(os.environ.get("WORKBENCH_SIDECAR_TIMEOUT", "") or 0) or None
+    except ValueError:
+        timeout = None
     return {
         "mode": mode if mode in modes.MODES or mode == "auto" else None,
         "vgl_display": os.environ.get("WORKBENCH_VGL_DISPLAY", "").strip() or None,
+        "sidecar_timeout": timeout,
     }
 
 

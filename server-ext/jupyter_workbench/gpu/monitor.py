@@ -153,8 +153,12 @@ class GPUMonitor(LoggingConfigurable):
             from .nvml import NvmlSource, load_nvml
 
             module, why = (self._nvml_module, None) if self._nvml_module else load_nvml()
-            return NvmlSource(module) if module else NoSource(f"NVML unavailable: {why}")
-        return auto_source(self._nvml_module, self.nvidia_smi_timeout)
+            return (
+                NvmlSource(module, self.slow_interval)
+                if module
+                else NoSource(f"NVML unavailable: {why}")
+            )
+        return auto_source(self._nvml_module, self.nvidia_smi_timeout, self.slow_interval)
 
     # -------------------------------------------------------------- lifecycle
     def ensure_started(self) -> None:

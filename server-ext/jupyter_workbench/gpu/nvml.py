@@ -42,8 +42,11 @@ class NvmlSource:
 
     name = "nvml"
 
-    def __init__(self, module: Any) -> None:
+    def __init__(self, module: Any, slow_interval: float = 30.0) -> None:
         self.nvml = module
+        #: ECC counters, remapped rows and the recovery action are read this often (s).
+        self.slow_interval = slow_interval
+        self._slow: dict[int, tuple[float, dict[str, Any], dict[str, str]]] = {}
         self.init_error: str | None = None
         self.status = "ok"
         self._xid_sets: dict[int, Any] = {}
@@ -162,22 +165,15 @@ class NvmlSource:
             "clock_event_reasons",
             lambda: nvml.nvmlDeviceGetCurrentClocksEventReasons(handle),
         )
-        ecc_mode = call("ecc.mode", lambda: nvml.nvmlDeviceGetEccMode(handle))
-        unc = nvml.NVML_MEMORY_ERROR_TYPE_UNCORRECTED
-        ecc = {
-            "mode": ("enabled" if ecc_mode[0] else "disabled") if ecc_mode else None,
-            "volatile_uncorrected": call(
-                "ecc.volatile_uncorrected",
-                lambda: nvml.nvmlDeviceGetTotalEccErrors(handle, unc, nvml.NVML_VOLATILE_ECC),
-            ),
-            "aggregate_uncorrected": call(
-                "ecc.aggregate_uncorrected",
-                lambda: nvml.nvmlDeviceGetTotalEccErrors(handle, unc, nvml.NVML_AGGREGATE_ECC),
-            ),
-        }
-        remap = call("remapped_rows", lambda: nvml.nvmlDeviceGetRemappedRows(handle))
+        cached = self._slow.get(index)
+        if cached is None or time.monotonic() - cached[0] >= self.slow_interval:
+            slow_na: dict[str, str] = {}
+            cached = (time.monotonic(), self._slow_fields(handle, slow_na), slow_na)
+            self._slow[index] = cached
+        _, slow, slow_na = cached
+        na.update(slow_na)
+        ecc, remap, action = slow["ecc"], slow["remap"], slow["action"]
         mig = self._mig(handle, na)
-        action = call("recovery_action", lambda: nvml.nvmlDeviceGetGpuRecoveryAction(handle))
         gpu = {
             "index": index,
             "uuid": _text(call("uuid", lambda: nvml.nvmlDeviceGetUUID(handle))),
@@ -236,6 +232,30 @@ class NvmlSource:
         gpu["lost"] = na.pop("_lost", None) is not None
         gpu["na"] = na
         return gpu
+
+    def _slow_fields(self, handle: Any, na: dict[str, str]) -> dict[str, Any]:
+        """The slow health fields (ECC, remapped rows, recovery action)."""
+        nvml = self.nvml
+
+        def call(field: str, fn: Callable[[], Any]) -> Any:
+            return self._call(na, field, fn)
+
+        ecc_mode = call("ecc.mode", lambda: nvml.nvmlDeviceGetEccMode(handle))
+        unc = nvml.NVML_MEMORY_ERROR_TYPE_UNCORRECTED
+        ecc = {
+            "mode": ("enabled" if ecc_mode[0] else "disabled") if ecc_mode else None,
+            "volatile_uncorrected": call(
+                "ecc.volatile_uncorrected",
+                lambda: nvml.nvmlDeviceGetTotalEccErrors(handle, unc, nvml.NVML_VOLATILE_ECC),
+            ),
+            "aggregate_uncorrected": call(
+                "ecc.aggregate_uncorrected",
+                lambda: nvml.nvmlDeviceGetTotalEccErrors(handle, unc, nvml.NVML_AGGREGATE_ECC),
+            ),
+        }
+        remap = call("remapped_rows", lambda: nvml.nvmlDeviceGetRemappedRows(handle))
+        action = call("recovery_action", lambda: nvml.nvmlDeviceGetGpuRecoveryAction(handle))
+        return {"ecc": ecc, "remap": remap, "action": action}
 
     def _mig(self, handle: Any, na: dict[str, str]) -> dict[str, Any]:
         nvml = self.nvml

@@ -102,13 +102,13 @@ class NoSource:
         return empty_snapshot(self.name, "no-driver", self.message, time.time())
 
 
-def auto_source(nvml_module: Any = None, timeout: float = 10.0) -> Any:
+def auto_source(nvml_module: Any = None, timeout: float = 10.0, slow_interval: float = 30.0) -> Any:
     """NVML when it initialises, else nvidia-smi when installed, else nothing (with why)."""
     from .nvml import NvmlSource, load_nvml
 
     module, why = (nvml_module, None) if nvml_module is not None else load_nvml()
     if module is not None:
-        source = NvmlSource(module)
+        source = NvmlSource(module, slow_interval)
         if source.init_error is None:
             return source
         why = source.init_error

@@ -96,3 +96,17 @@ def test_no_permission_is_reported_as_such():
         nd.NvmlDouble(snap, fail={"nvmlDeviceGetPowerUsage": nd.NVML_ERROR_NO_PERMISSION})
     ).sample()["gpus"][0]
     assert gpu["power_w"] is None and gpu["na"]["power_w"] == "no permission"
+
+
+def test_slow_health_fields_are_read_every_slow_interval_only():
+    double = nd.NvmlDouble(capture("tesla-t4.xml"))
+    source = NvmlSource(double, slow_interval=30.0)
+    for _ in range(3):
+        source.sample()
+    assert double.calls.count("nvmlDeviceGetTotalEccErrors") == 2  # volatile + aggregate, once
+    assert double.calls.count("nvmlDeviceGetUtilizationRates") == 3  # fast: every sample
+    eager = nd.NvmlDouble(capture("tesla-t4.xml"))
+    fresh = NvmlSource(eager, slow_interval=0.0)
+    fresh.sample()
+    fresh.sample()
+    assert eager.calls.count("nvmlDeviceGetTotalEccErrors") == 4
