@@ -120,9 +120,6 @@ class WorkbenchApp(ExtensionApp):
         self._features: list[Any] = []
         for backend in self._load_backends():
             self._register(backend)
-        settings = self.serverapp.web_app.settings
-        if self.websocket_ping_interval > 0 and not settings.get("websocket_ping_interval"):
-            settings["websocket_ping_interval"] = self.websocket_ping_interval
 
     def _load_backends(self) -> list[Backend]:
         from .backends.builtin import builtin_backends
@@ -186,6 +183,9 @@ class WorkbenchApp(ExtensionApp):
                 )
         self.handlers.extend(fallback_handlers())
         self.serverapp.web_app.add_handlers(".*", proxy_handlers(self))
+        settings = self.serverapp.web_app.settings
+        if self.websocket_ping_interval > 0 and not settings.get("websocket_ping_interval"):
+            settings["websocket_ping_interval"] = self.websocket_ping_interval
 
     async def stop_extension(self) -> None:
         """Stop every backend (TERM, grace, KILL) and the features; remove the sockets."""
