@@ -170,9 +170,11 @@ class GPUMonitor(LoggingConfigurable):
                 self._loop = asyncio.get_running_loop()
             except RuntimeError:
                 self._loop = None
-            self._stop.clear()
+            # Each thread has its own stop event: a thread replaced after a hang stops for
+            # good once its driver call returns, instead of sampling beside its successor.
+            self._stop = threading.Event()
             self._thread = threading.Thread(
-                target=self._run, name="workbench-gpu-sampler", daemon=True
+                target=self._run, args=(self._stop,), name="workbench-gpu-sampler", daemon=True
             )
             self._thread.start()
 
@@ -192,10 +194,10 @@ class GPUMonitor(LoggingConfigurable):
             thread.join(timeout=2.0)
         self._thread = None
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         if self._source is None:
             self._source = self.make_source()
-        while not self._stop.is_set():
+        while not stop.is_set():
             started = time.monotonic()
             self._sample_started = started
             try:
@@ -208,14 +210,18 @@ class GPUMonitor(LoggingConfigurable):
                     time.time(),
                 )
             self._sample_started = None
+            if stop.is_set():
+                break
             snapshot["interval_s"] = self.interval
             self._annotate_processes(snapshot)
             with_health(snapshot)
             self._latest = snapshot
             self.cycles += 1
             self.history.add(snapshot)
+            if stop.is_set():
+                break  # replaced while this sample hung: drop its late result
             self._publish(snapshot)
-            self._stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
+            stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
 
     def _annotate_processes(self, snapshot: dict[str, Any]) -> None:
         """Keep only this session's GPU processes, naming the notebook kernels among them."""
@@ -253,9 +259,9 @@ class GPUMonitor(LoggingConfigurable):
         with self.lock:
             old = self._thread
             self._thread = None
+            self._stop.set()  # the hung thread exits when (if) its call returns
         if old is not None:
             self.log.warning("[workbench] GPU sampler stalled; starting a fresh one")
-        self._stop = threading.Event()
         self._sample_started = None
         self.ensure_started()
 

@@ -71,6 +71,9 @@ class NvmlSource:
         nvml = self.nvml
         try:
             return fn()
+        except AttributeError as err:  # a function this nvidia-ml-py release does not have
+            gpu_na[field] = f"not available in the installed nvidia-ml-py ({err})"
+            return None
         except nvml.NVMLError as err:
             code = getattr(err, "value", None)
             if code == getattr(nvml, "NVML_ERROR_GPU_IS_LOST", -15):
@@ -115,7 +118,7 @@ class NvmlSource:
     def _safe(self, fn: Callable[[], Any]) -> Any:
         try:
             return fn()
-        except self.nvml.NVMLError:
+        except (self.nvml.NVMLError, AttributeError):
             return None
 
     def _gpu(self, index: int, now: float) -> dict[str, Any]:

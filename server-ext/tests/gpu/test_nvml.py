@@ -110,3 +110,28 @@ def test_slow_health_fields_are_read_every_slow_interval_only():
     fresh.sample()
     fresh.sample()
     assert eager.calls.count("nvmlDeviceGetTotalEccErrors") == 4
+
+
+def test_a_function_missing_from_nvidia_ml_py_is_na_not_a_failure():
+    # The installed nvidia-ml-py has no nvmlDeviceGetGpuRecoveryAction (newer drivers only):
+    # the double is made to lack it too, and the sample must still carry every GPU.
+    type_attr = nd.NvmlDouble.nvmlDeviceGetGpuRecoveryAction
+    try:
+        del nd.NvmlDouble.nvmlDeviceGetGpuRecoveryAction
+        snap = NvmlSource(nd.NvmlDouble(capture("tesla-t4.xml"))).sample()
+    finally:
+        nd.NvmlDouble.nvmlDeviceGetGpuRecoveryAction = type_attr
+    gpu = snap["gpus"][0]
+    assert snap["status"] == "ok" and gpu["name"] == "Tesla T4"
+    assert gpu["recovery_action"] is None
+    assert "not available in the installed nvidia-ml-py" in gpu["na"]["recovery_action"]
+
+
+def test_the_real_nvidia_ml_py_without_a_driver_says_so():
+    import pynvml  # the real module (nvidia-ml-py); no NVIDIA driver on test machines
+
+    snap = NvmlSource(pynvml).sample()
+    if snap["status"] == "ok":  # a machine with a GPU: then it must list it
+        assert snap["gpus"]
+    else:
+        assert snap["status"] in {"no-driver", "error"} and snap["message"]
