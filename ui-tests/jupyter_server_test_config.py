@@ -68,3 +68,11 @@ c.VSCodeBackend.user_data_dir = os.path.join(
 c.VSCodeBackend.extensions_dir = os.path.join(
     tempfile.mkdtemp(prefix="wb-vscode-"), "ext"
 )
+
+# Desktop profiles: the default one, a second one (several desktops at once) and one that
+# requires a GPU (fails here with its reason, as it should without VirtualGL).
+c.WorkbenchDesktop.profiles = [
+    {"name": "desktop", "title": "Desktop"},
+    {"name": "desktop2", "title": "Second Desktop"},
+    {"name": "desktop3d", "title": "3D Desktop", "gpu": "require"},
+]

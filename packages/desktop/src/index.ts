@@ -247,7 +247,7 @@ namespace Private {
     toolbar.addItem(
       'ctrl-alt-del',
       new ToolbarButton({
-        label: 'Ctrl-Alt-Del',
+        label: trans.__('Ctrl-Alt-Del'),
         tooltip: trans.__('Send Ctrl-Alt-Del'),
         onClick: () => viewer.sendCtrlAltDel()
       })
@@ -341,15 +341,24 @@ namespace Private {
       state.dataset.state = viewer.state;
       badge.textContent = viewer.renderer ?? '';
       badge.hidden = !viewer.renderer;
-      badge.dataset.accelerated = String(!!viewer.rendererReport?.accelerated);
-      badge.title = viewer.rendererReport
-        ? trans.__(
-            'OpenGL renderer: %1 (mode: %2)',
-            String(viewer.rendererReport.renderer),
-            String(viewer.rendererReport.mode)
-          )
+      const report = viewer.rendererReport;
+      badge.dataset.accelerated = String(!!report?.accelerated);
+      badge.title = report
+        ? [
+            trans.__(
+              'OpenGL renderer: %1 (mode: %2)',
+              String(report.renderer ?? trans.__('unknown')),
+              String(report.mode)
+            ),
+            report.error ?? '',
+            ...(report.warnings ?? [])
+          ]
+            .filter(line => line)
+            .join('\n')
         : '';
       scaling.value = viewer.settings.scaling;
+      quality.value = String(viewer.settings.quality);
+      compression.value = String(viewer.settings.compression);
       viewOnly.checked = viewer.settings.viewOnly;
     };
     viewer.changed.connect(update);

@@ -50,22 +50,48 @@ export interface IRendererReport {
   accelerated?: boolean | null;
   /** Rendering mode: software, egl or sidecar. */
   mode?: string | null;
+  /** Why the renderer could not be checked. */
+  error?: string | null;
+  /** Problems worth showing (e.g. VirtualGL in use but not accelerated). */
+  warnings?: string[];
+  /** When the server ran the check (epoch seconds). */
+  checked_at?: number;
 }
 
 /**
- * Badge text for a renderer report: "NVIDIA …" when accelerated, else "Software (llvmpipe)".
+ * Badge text for a renderer report: the GPU's name ("NVIDIA H200") when accelerated,
+ * "Software (llvmpipe)" when not, "Renderer unknown" when the check failed, null before
+ * there is a report.
  */
 export function rendererBadge(
-  report: IRendererReport | null | undefined
+  report: IRendererReport | null | undefined,
+  __: Translate = format
 ): string | null {
-  if (!report || !report.renderer) {
+  if (!report) {
     return null;
+  }
+  if (!report.renderer) {
+    return report.error ? __('Renderer unknown') : null;
   }
   if (report.accelerated) {
     return report.renderer.replace(/\/PCIe.*$/, '').trim();
   }
   const engine = report.renderer.split(/[\s(]/)[0] || report.renderer;
-  return `Software (${engine})`;
+  return __('Software (%1)', engine);
+}
+
+/**
+ * A translation function with `%1`-style arguments (`TranslationBundle.__`).
+ */
+export type Translate = (msgid: string, ...args: unknown[]) => string;
+
+/**
+ * The untranslated `Translate`: fills in `%1`, `%2`, ….
+ */
+export function format(msgid: string, ...args: unknown[]): string {
+  return msgid.replace(/%(\d+)/g, (whole, n) =>
+    Number(n) - 1 < args.length ? String(args[Number(n) - 1]) : whole
+  );
 }
 
 /**

@@ -29,14 +29,5 @@ declare module '@novnc/novnc' {
     blur(): void;
     clipboardPasteFrom(text: string): void;
     toDataURL(type?: string, encoderOptions?: number): string;
-    static messages: {
-      setDesktopSize(
-        sock: unknown,
-        width: number,
-        height: number,
-        id: number,
-        flags: number
-      ): void;
-    };
   }
 }

@@ -10,11 +10,11 @@ import { Message } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import { installHiDpiResize, IResizableRFB } from './hidpi';
 import {
   Chord,
   IRendererReport,
   reconnectDelay,
-  remoteSize,
   rendererBadge,
   websocketUrl
 } from './logic';
@@ -72,6 +72,7 @@ export class DesktopViewer extends Widget {
     this._overlay.className = 'jp-WorkbenchDesktop-overlay';
     this.node.append(this._screen, this._overlay);
     this._setState('starting');
+    window.addEventListener('focus', this._onWindowFocus);
   }
 
   /** The desktop's catalogue entry. */
@@ -106,32 +107,41 @@ export class DesktopViewer extends Widget {
   }
 
   /**
-   * Start the desktop if needed, then connect.
+   * Start the desktop if needed (the server restarts a dead Xvnc), then connect.
+   *
+   * The WebSocket opens only once the backend reports "running", so the first
+   * connection never races the VNC server's start.
    */
   async connect(): Promise<void> {
+    const generation = ++this._generation;
+    const current = () => generation === this._generation && !this.isDisposed;
     this._userDisconnected = false;
     this._clearRetry();
     this._setState(this._attempts > 0 ? 'reconnecting' : 'starting');
-    const started = await this._ensureStarted();
-    if (!started || this.isDisposed) {
+    const started = await this._ensureStarted(current);
+    if (!started || !current()) {
       return;
     }
     this._setState(this._attempts > 0 ? 'reconnecting' : 'connecting');
     const { default: RFBClass } = await import('@novnc/novnc');
-    if (this.isDisposed) {
+    if (!current()) {
       return;
     }
     this._disposeRfb();
     const url = websocketUrl(this.backend.url, window.location);
     const rfb = new RFBClass(this._screen, url, { shared: true });
     this._rfb = rfb;
+    this._hidpi = installHiDpiResize(rfb as unknown as IResizableRFB, () =>
+      this._pixelRatio()
+    );
     this._applySettings();
     rfb.addEventListener('connect', () => {
       this._attempts = 0;
       this._overlay.hidden = true;
       this._setState('connected');
-      this._resizeRemote();
-      void this._fetchRenderer();
+      if (!this._rendererFresh) {
+        void this._fetchRenderer();
+      }
     });
     rfb.addEventListener('disconnect', () => {
       if (this._rfb !== rfb) {
@@ -144,11 +154,17 @@ export class DesktopViewer extends Widget {
       }
       this._scheduleReconnect();
     });
+    rfb.addEventListener('securityfailure', (event: Event) => {
+      const reason = (event as CustomEvent<{ reason?: string }>).detail?.reason;
+      this._securityFailure = reason || this._trans.__('Authentication failed');
+    });
     rfb.addEventListener('clipboard', (event: Event) => {
       const text = (event as CustomEvent<{ text: string }>).detail.text;
       this._remoteClipboard = text;
       this._changed.emit();
       if (navigator.clipboard?.writeText && document.hasFocus()) {
+        // Remote → local through the async Clipboard API where the browser allows it.
+        this._lastLocalClipboard = text;
         navigator.clipboard.writeText(text).catch(() => undefined);
       }
     });
@@ -169,6 +185,7 @@ export class DesktopViewer extends Widget {
    */
   reconnect(): void {
     this._attempts = 0;
+    this._userDisconnected = true;
     this._disposeRfb();
     void this.connect();
   }
@@ -210,7 +227,6 @@ export class DesktopViewer extends Widget {
   updateSettings(settings: Partial<IViewerSettings>): void {
     this.settings = { ...this.settings, ...settings };
     this._applySettings();
-    this._resizeRemote();
     this._changed.emit();
   }
 
@@ -226,43 +242,67 @@ export class DesktopViewer extends Widget {
       return;
     }
     this._userDisconnected = true;
+    this._generation++;
     this._clearRetry();
     this._disposeRfb();
+    window.removeEventListener('focus', this._onWindowFocus);
     super.dispose();
-  }
-
-  protected onResize(msg: Widget.ResizeMessage): void {
-    super.onResize(msg);
-    if (this._resizeTimer !== null) {
-      window.clearTimeout(this._resizeTimer);
-    }
-    this._resizeTimer = window.setTimeout(() => {
-      this._resizeTimer = null;
-      this._resizeRemote();
-    }, 200);
   }
 
   protected onActivateRequest(msg: Message): void {
     super.onActivateRequest(msg);
     this._rfb?.focus();
-    if (navigator.clipboard?.readText && this._rfb && !this.settings.viewOnly) {
-      // Local → remote clipboard where the browser allows reading it.
-      navigator.clipboard
-        .readText()
-        .then(text => {
-          if (text && text !== this._lastLocalClipboard) {
-            this._lastLocalClipboard = text;
-            this._rfb?.clipboardPasteFrom(text);
-          }
-        })
-        .catch(() => undefined);
-    }
+    this._pullLocalClipboard();
   }
 
-  private async _ensureStarted(): Promise<boolean> {
-    const progress = window.setInterval(() => void this._showProgress(), 400);
+  /**
+   * Local → remote clipboard where the browser allows reading it (the async Clipboard
+   * API; Chromium asks the user once). Runs when the tab is activated and when the
+   * browser window gets the focus back (after copying something in another program).
+   */
+  private _pullLocalClipboard(): void {
+    if (
+      !navigator.clipboard?.readText ||
+      !this._rfb ||
+      this._state !== 'connected' ||
+      this.settings.viewOnly ||
+      !this.isVisible
+    ) {
+      return;
+    }
+    navigator.clipboard
+      .readText()
+      .then(text => {
+        if (text && text !== this._lastLocalClipboard) {
+          this._lastLocalClipboard = text;
+          this._rfb?.clipboardPasteFrom(text);
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  private _onWindowFocus = (): void => {
+    this._pullLocalClipboard();
+  };
+
+  private async _ensureStarted(current: () => boolean): Promise<boolean> {
+    const startedAt = Date.now();
+    const title =
+      this._attempts > 0
+        ? this._trans.__('Reconnecting to %1…', this.backend.title)
+        : this._trans.__('Starting %1…', this.backend.title);
+    if (this._attempts === 0 || !this._overlay.hidden) {
+      this._renderOverlay(title, this._trans.__('Waiting for the server…'), []);
+    }
+    const progress = window.setInterval(
+      () => void this._showProgress(title, startedAt, current),
+      500
+    );
     try {
       const status = await this._client.start(this.backend.name);
+      if (!current()) {
+        return false;
+      }
       if (status.state !== 'running') {
         this._showFailure(
           status.error ?? this._trans.__('The desktop did not start.'),
@@ -270,13 +310,27 @@ export class DesktopViewer extends Widget {
         );
         return false;
       }
+      // A running desktop's status carries its renderer report once checked.
+      const report = status.renderer as IRendererReport | null | undefined;
+      this._rendererFresh = !!report;
+      if (report) {
+        this._setRenderer(report);
+      }
       return true;
     } catch (error) {
+      if (!current()) {
+        return false;
+      }
       const body = (error as WorkbenchAPIError).body as
         IBackendStatus | undefined;
+      if (this._attempts > 0 && !(error instanceof WorkbenchAPIError)) {
+        // The Jupyter server itself is gone (restarting?): keep trying.
+        this._scheduleReconnect();
+        return false;
+      }
       this._showFailure(
         String((error as Error).message ?? error),
-        body ?? null
+        body && Array.isArray(body.log_tail) ? body : null
       );
       return false;
     } finally {
@@ -284,19 +338,43 @@ export class DesktopViewer extends Widget {
     }
   }
 
-  private async _showProgress(): Promise<void> {
+  private async _showProgress(
+    title: string,
+    startedAt: number,
+    current: () => boolean
+  ): Promise<void> {
     try {
       const status = await this._client.getBackend(this.backend.name);
-      if (status.state !== 'starting') {
+      if (!current() || this._state === 'failed') {
         return;
       }
+      const elapsed = status.elapsed ?? (Date.now() - startedAt) / 1000;
       this._renderOverlay(
-        this._trans.__('Starting %1…', this.backend.title),
-        this._trans.__('%1 s elapsed', (status.elapsed ?? 0).toFixed(1)),
-        status.log_tail
+        title,
+        this._trans.__(
+          '%1 — %2 s elapsed',
+          this._stateLabel(status.state),
+          elapsed.toFixed(1)
+        ),
+        status.log_tail ?? []
       );
     } catch {
       // The start request reports errors.
+    }
+  }
+
+  private _stateLabel(state: string): string {
+    switch (state) {
+      case 'starting':
+        return this._trans.__('Starting');
+      case 'running':
+        return this._trans.__('Running');
+      case 'stopping':
+        return this._trans.__('Stopping');
+      case 'failed':
+        return this._trans.__('Failed');
+      default:
+        return this._trans.__('Stopped');
     }
   }
 
@@ -306,7 +384,7 @@ export class DesktopViewer extends Widget {
       this._trans.__('%1 could not be started', this.backend.title),
       message,
       status?.log_tail ?? [],
-      true
+      { label: this._trans.__('Retry'), run: this._retryNow }
     );
   }
 
@@ -314,7 +392,7 @@ export class DesktopViewer extends Widget {
     title: string,
     message: string,
     log: string[],
-    retry = false
+    action?: { label: string; run: () => void }
   ): void {
     const overlay = this._overlay;
     overlay.hidden = false;
@@ -325,14 +403,11 @@ export class DesktopViewer extends Widget {
     text.className = 'jp-WorkbenchDesktop-message';
     text.textContent = message;
     overlay.append(heading, text);
-    if (retry) {
+    if (action) {
       const button = document.createElement('button');
       button.className = 'jp-Button jp-mod-styled jp-mod-accept';
-      button.textContent = this._trans.__('Retry');
-      button.addEventListener('click', () => {
-        this._attempts = 0;
-        void this.connect();
-      });
+      button.textContent = action.label;
+      button.addEventListener('click', action.run);
       overlay.appendChild(button);
     }
     if (log.length) {
@@ -343,20 +418,37 @@ export class DesktopViewer extends Widget {
     }
   }
 
+  private _retryNow = (): void => {
+    this._attempts = 0;
+    void this.connect();
+  };
+
   private _scheduleReconnect(): void {
-    if (!this.settings.reconnect) {
+    const security = this._securityFailure;
+    this._securityFailure = null;
+    if (!this.settings.reconnect || security) {
       this._setState('disconnected');
       this._renderOverlay(
         this._trans.__('Disconnected'),
-        this._trans.__('The connection to the desktop was closed.'),
+        security ?? this._trans.__('The connection to the desktop was closed.'),
         [],
-        true
+        { label: this._trans.__('Reconnect'), run: this._retryNow }
       );
       return;
     }
     this._attempts += 1;
     const delay = reconnectDelay(this._attempts, Math.random());
     this._setState('reconnecting');
+    this._renderOverlay(
+      this._trans.__('Reconnecting to %1…', this.backend.title),
+      this._trans.__(
+        'The connection was lost. Attempt %1 in %2 s.',
+        this._attempts,
+        (delay / 1000).toFixed(1)
+      ),
+      [],
+      { label: this._trans.__('Reconnect now'), run: this._retryNow }
+    );
     this._retryTimer = window.setTimeout(() => {
       this._retryTimer = null;
       void this.connect();
@@ -375,52 +467,32 @@ export class DesktopViewer extends Widget {
     if (!rfb) {
       return;
     }
-    const { scaling, hidpi } = this.settings;
-    const dpr = window.devicePixelRatio || 1;
-    // HiDPI: ask for a larger desktop ourselves and let noVNC scale it down to the tab.
-    const ownResize = scaling === 'remote' && hidpi && dpr > 1;
-    rfb.resizeSession = scaling === 'remote' && !ownResize;
-    rfb.scaleViewport = scaling === 'fit' || ownResize;
+    const { scaling } = this.settings;
+    // Remote resize asks for CSS size × devicePixelRatio (HiDPI) and noVNC scales the
+    // picture back down to the tab.
+    rfb.scaleViewport =
+      scaling === 'fit' || (scaling === 'remote' && this._pixelRatio() > 1);
     rfb.clipViewport = scaling === 'none';
     rfb.qualityLevel = this.settings.quality;
     rfb.compressionLevel = this.settings.compression;
     rfb.viewOnly = this.settings.viewOnly;
     rfb.focusOnClick = true;
+    // Set last: the setter asks the server for the new size at once.
+    rfb.resizeSession = scaling === 'remote';
     this.node.dataset.scaling = scaling;
+    this.node.dataset.pixelRatio = String(this._pixelRatio());
   }
 
-  private _resizeRemote(): void {
-    const rfb = this._rfb as any;
-    const dpr = window.devicePixelRatio || 1;
-    if (
-      !rfb ||
-      this.settings.scaling !== 'remote' ||
-      !this.settings.hidpi ||
-      dpr <= 1
-    ) {
-      return;
-    }
-    const { width, height } = remoteSize(
-      this._screen.clientWidth,
-      this._screen.clientHeight,
-      dpr,
-      true
-    );
-    // noVNC sizes sessions in CSS pixels; SetDesktopSize with the device size keeps HiDPI sharp.
-    const RFBClass = rfb.constructor as typeof RFB;
-    if (
-      rfb._supportsSetDesktopSize &&
-      rfb._sock &&
-      RFBClass.messages?.setDesktopSize
-    ) {
-      RFBClass.messages.setDesktopSize(
-        rfb._sock,
-        width,
-        height,
-        rfb._screenID ?? 0,
-        rfb._screenFlags ?? 0
-      );
-    }
+  /**
+   * The ratio of remote to CSS pixels: devicePixelRatio when HiDPI is on and the
+   * session follows the tab (and this noVNC could be taught to ask for it), else 1.
+   */
+  private _pixelRatio(): number {
+    return this.settings.hidpi &&
+      this.settings.scaling === 'remote' &&
+      this._hidpi !== false
+      ? Math.max(1, window.devicePixelRatio || 1)
+      : 1;
   }
 
   private async _fetchRenderer(): Promise<void> {
@@ -429,12 +501,10 @@ export class DesktopViewer extends Widget {
       encodeURIComponent(this.backend.name),
       'renderer'
     );
-    for (let attempt = 0; attempt < 5 && !this.isDisposed; attempt++) {
+    // The server checks the renderer with glxinfo once the session is up (409 until then).
+    for (let attempt = 0; attempt < 10 && !this.isDisposed; attempt++) {
       try {
-        const report = await this._client.request<IRendererReport>(url);
-        this._renderer = rendererBadge(report);
-        this._rendererReport = report;
-        this._changed.emit();
+        this._setRenderer(await this._client.request<IRendererReport>(url));
         return;
       } catch (error) {
         if ((error as WorkbenchAPIError).status !== 409) {
@@ -443,6 +513,15 @@ export class DesktopViewer extends Widget {
         await new Promise(resolve => setTimeout(resolve, 1000));
       }
     }
+  }
+
+  private _setRenderer(report: IRendererReport): void {
+    this._rendererReport = report;
+    this._rendererFresh = true;
+    this._renderer = rendererBadge(report, (msgid, ...args) =>
+      this._trans.__(msgid, ...(args as string[]))
+    );
+    this._changed.emit();
   }
 
   private _disposeRfb(): void {
@@ -455,6 +534,7 @@ export class DesktopViewer extends Widget {
         // Already closed.
       }
     }
+    this._hidpi = null;
     this._screen.replaceChildren();
   }
 
@@ -470,6 +550,10 @@ export class DesktopViewer extends Widget {
   }
 
   private _attempts = 0;
+  private _generation = 0;
+  private _hidpi: (() => void) | false | null = null;
+  private _rendererFresh = false;
+  private _securityFailure: string | null = null;
   private _changed = new Signal<this, void>(this);
   private _client: WorkbenchClient;
   private _lastLocalClipboard = '';
@@ -477,7 +561,6 @@ export class DesktopViewer extends Widget {
   private _remoteClipboard = '';
   private _renderer: string | null = null;
   private _rendererReport: IRendererReport | null = null;
-  private _resizeTimer: number | null = null;
   private _retryTimer: number | null = null;
   private _rfb: RFB | null = null;
   private _screen: HTMLElement;

@@ -5,6 +5,7 @@
 
 import {
   GpuClient,
+  GpuHistoryWindow,
   IGpuSnapshot,
   IWorkbench
 } from '@jupyter-workbench/services';
@@ -16,14 +17,22 @@ import {
 import { Notification } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
-import { ITranslator } from '@jupyterlab/translation';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { Poll } from '@lumino/polling';
 import { Message } from '@lumino/messaging';
+import { Signal } from '@lumino/signaling';
 import { Panel, Widget } from '@lumino/widgets';
 
 import gpuSvg from '../style/gpu.svg';
-import { VerdictWatch, worstVerdict } from './logic';
+import {
+  gpuTitle,
+  meanUtilization,
+  notifiableFindings,
+  VerdictWatch,
+  verdictLabel,
+  worstVerdict
+} from './logic';
 
 export * from './logic';
 
@@ -68,34 +77,36 @@ function activate(
 ): void {
   const trans = translator.load('jupyter-workbench');
   const client = new GpuClient(workbench.client);
-  const settings = {
-    historyWindow: '1h' as '1h' | '24h',
+  const settings: Private.ISettings = {
+    historyWindow: '1h',
     notify: true,
     statusBar: true
   };
-  const watch = new VerdictWatch(2);
+  const watch = new VerdictWatch(2, 10);
 
-  // The panel's code (and its charts) is loaded the first time the panel is shown.
+  // The panel's code (and uPlot) is imported the first time the panel is shown.
   const host = new Private.LazyHost(() => void ensurePanel());
   host.id = PANEL_ID;
   host.title.icon = gpuIcon;
   host.title.caption = trans.__('GPU');
   host.addClass('jp-WorkbenchGpu-host');
+  let panel: import('./panel').GpuPanel | null = null;
   let loading: Promise<void> | null = null;
-  const onSnapshot = (snapshot: IGpuSnapshot) => {
-    updateStatus(snapshot);
-    notify(snapshot);
-  };
   const ensurePanel = () => {
-    loading ??= import('./panel').then(({ GpuPanel }) => {
-      const panel = new GpuPanel({
-        client,
-        trans,
-        window: settings.historyWindow
+    loading ??= import('./panel')
+      .then(({ GpuPanel }) => {
+        panel = new GpuPanel({
+          client,
+          trans,
+          window: settings.historyWindow
+        });
+        panel.snapshotReceived.connect((_, snapshot) => onSnapshot(snapshot));
+        host.addWidget(panel);
+      })
+      .catch(reason => {
+        loading = null;
+        console.error('Failed to load the GPU panel', reason);
       });
-      panel.snapshotReceived.connect((_, snapshot) => onSnapshot(snapshot));
-      host.addWidget(panel);
-    });
     return loading;
   };
   app.shell.add(host, 'right', { rank: 900, type: 'GPU' });
@@ -103,84 +114,84 @@ function activate(
 
   app.commands.addCommand(CommandIDs.open, {
     label: trans.__('Show GPU Panel'),
+    caption: trans.__('GPU status, health, history, processes and checks'),
     icon: gpuIcon,
     execute: () => app.shell.activateById(PANEL_ID)
   });
 
-  // Status bar: GPU count, utilization and a verdict dot; a slow poll while the panel is hidden.
-  const item = new Widget();
-  item.addClass('jp-WorkbenchGpu-status');
-  item.node.title = trans.__('GPU status (click for the GPU panel)');
+  // Status bar: GPU count, utilization and a verdict dot.
+  const item = new Private.StatusItem(trans);
   item.node.addEventListener('click', () => app.shell.activateById(PANEL_ID));
-  const updateStatus = (snapshot: IGpuSnapshot) => {
-    const gpus = snapshot.gpus;
-    item.node.dataset.verdict = gpus.length ? worstVerdict(gpus) : 'none';
-    if (!gpus.length) {
-      item.node.textContent = trans.__('No GPU');
-      return;
-    }
-    const util = gpus
-      .map(g => g.utilization_gpu_percent)
-      .filter((v): v is number => v !== null);
-    const average = util.length
-      ? `${Math.round(util.reduce((a, b) => a + b, 0) / util.length)} %`
-      : 'N/A';
-    item.node.textContent = trans._n(
-      '%1 GPU · %2',
-      '%1 GPUs · %2',
-      gpus.length,
-      average
-    );
-  };
+
   const notify = (snapshot: IGpuSnapshot) => {
-    for (const change of watch.update(snapshot.gpus)) {
+    for (const change of watch.update(snapshot)) {
       if (!settings.notify) {
         continue;
       }
-      const findings = change.gpu.health.findings
-        .filter(f => f.severity !== 'info')
-        .map(f => f.message)
-        .join('; ');
+      const findings = notifiableFindings(change.gpu.health.findings);
       const message = trans.__(
-        'GPU %1 (%2) is now %3: %4',
-        change.gpu.index,
-        change.gpu.name ?? '',
-        change.to,
-        findings
+        '%1 is now %2: %3',
+        gpuTitle(change.gpu),
+        verdictLabel(change.to, trans),
+        findings.map(f => `${f.message}. ${f.advice}`).join(' ')
       );
+      const options = {
+        autoClose: change.to === 'critical' ? (false as const) : 15000,
+        actions: [
+          {
+            label: trans.__('Show GPU Panel'),
+            callback: () => app.shell.activateById(PANEL_ID)
+          }
+        ]
+      };
       if (change.to === 'critical') {
-        Notification.error(message, { autoClose: false });
+        Notification.error(message, options);
       } else {
-        Notification.warning(message, { autoClose: 10000 });
+        Notification.warning(message, options);
       }
     }
   };
+  const onSnapshot = (snapshot: IGpuSnapshot) => {
+    item.setSnapshot(snapshot);
+    notify(snapshot);
+  };
+
   if (statusBar) {
     statusBar.registerStatusItem(`${PLUGIN_ID}:status`, {
       item,
       align: 'left',
       rank: 5,
-      isActive: () => settings.statusBar
+      isActive: () => settings.statusBar,
+      activeStateChanged: item.activeStateChanged
     });
-    const poll = new Poll({
-      factory: async () => {
-        if (host.isVisible) {
-          return; // the panel's stream keeps the status item current
-        }
-        onSnapshot(await client.snapshot());
-      },
-      frequency: { interval: 10000, backoff: true, max: 120000 },
-      name: `${PLUGIN_ID}:status`,
-      standby: 'when-hidden'
-    });
-    void poll.start();
   }
+  // While the panel is hidden, a slow poll keeps the status item and the notifications
+  // going (the panel's stream does it while visible).
+  const poll = new Poll({
+    factory: async () => {
+      if (host.isVisible && panel?.streamState === 'open') {
+        return;
+      }
+      onSnapshot(await client.snapshot());
+    },
+    frequency: { interval: 10000, backoff: true, max: 120000 },
+    name: `${PLUGIN_ID}:status`,
+    standby: 'when-hidden'
+  });
+  void app.restored.then(() => poll.start());
 
   if (settingRegistry) {
     void settingRegistry
       .load(PLUGIN_ID)
       .then(loaded => {
-        const update = () => Object.assign(settings, loaded.composite);
+        const update = () => {
+          const composite = loaded.composite as Partial<Private.ISettings>;
+          settings.historyWindow = composite.historyWindow ?? '1h';
+          settings.notify = composite.notify ?? true;
+          settings.statusBar = composite.statusBar ?? true;
+          panel?.setWindow(settings.historyWindow);
+          item.activeStateChanged.emit();
+        };
         update();
         loaded.changed.connect(update);
       })
@@ -197,6 +208,9 @@ namespace Private {
    * is imported then, not at JupyterLab start).
    */
   export class LazyHost extends Panel {
+    /**
+     * Create a host calling `onShow` whenever it is shown.
+     */
     constructor(private onShow: () => void) {
       super();
     }
@@ -204,6 +218,58 @@ namespace Private {
     protected onAfterShow(msg: Message): void {
       super.onAfterShow(msg);
       this.onShow();
+    }
+  }
+
+  /**
+   * The plugin's settings (schema/plugin.json).
+   */
+  export interface ISettings {
+    historyWindow: GpuHistoryWindow;
+    notify: boolean;
+    statusBar: boolean;
+  }
+
+  /**
+   * The status bar item: a verdict dot, the GPU count and the mean utilization.
+   */
+  export class StatusItem extends Widget {
+    /**
+     * Create the item (it says "GPU …" until the first snapshot).
+     */
+    constructor(private trans: TranslationBundle) {
+      super();
+      this.addClass('jp-WorkbenchGpu-status');
+      this.node.title = trans.__('GPU status (click for the GPU panel)');
+      this.node.textContent = trans.__('GPU …');
+    }
+
+    /** Emitted when the item's visibility setting changes. */
+    readonly activeStateChanged = new Signal<this, void>(this);
+
+    /**
+     * Show a snapshot.
+     */
+    setSnapshot(snapshot: IGpuSnapshot): void {
+      const trans = this.trans;
+      const gpus = snapshot.gpus;
+      this.node.dataset.verdict = gpus.length ? worstVerdict(gpus) : 'none';
+      if (!gpus.length) {
+        this.node.textContent = trans.__('No GPU');
+        this.node.title = snapshot.message ?? trans.__('No GPU');
+        return;
+      }
+      const average = meanUtilization(gpus);
+      this.node.textContent = trans._n(
+        '%1 GPU · %2',
+        '%1 GPUs · %2',
+        gpus.length,
+        average === null ? 'N/A' : `${average} %`
+      );
+      this.node.title = trans.__(
+        'GPU health: %1 (click for the GPU panel)',
+        verdictLabel(worstVerdict(gpus), trans)
+      );
     }
   }
 }

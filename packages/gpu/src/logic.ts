@@ -1,12 +1,24 @@
 /**
- * Pure helpers of the GPU panel (no JupyterLab imports: unit-tested).
+ * Pure helpers of the GPU panel: formatting, verdicts, notifications and chart series.
+ * No JupyterLab imports at runtime (unit-tested with jest).
  */
 
 import type {
   GpuVerdict,
   IGpu,
-  IGpuFinding
+  IGpuCheck,
+  IGpuFinding,
+  IGpuHistory,
+  IGpuSnapshot
 } from '@jupyter-workbench/services';
+
+/**
+ * The part of a JupyterLab `TranslationBundle` the helpers use.
+ */
+export interface ITrans {
+  /** Translate a message, replacing `%1`, `%2`… with `args`. */
+  __(msgid: string, ...args: unknown[]): string;
+}
 
 /**
  * Severity order of verdicts (higher is worse).
@@ -19,7 +31,24 @@ export const VERDICT_RANK: Record<GpuVerdict, number> = {
 };
 
 /**
- * A value with its unit, or "N/A" and why.
+ * A displayed value: its text, and why it is N/A (`null` when it is not).
+ */
+export interface IShownValue {
+  /** The text shown. */
+  text: string;
+  /** The reason a value is N/A (shown as tooltip), else `null`. */
+  reason: string | null;
+}
+
+/**
+ * The reason a field is N/A, from the snapshot's `na` map.
+ */
+export function naReason(gpu: IGpu, field: string): string {
+  return gpu.na?.[field] ?? 'not reported';
+}
+
+/**
+ * A value with its unit, or "N/A" and the server's reason (never a fake zero).
  */
 export function formatValue(
   gpu: IGpu,
@@ -27,11 +56,161 @@ export function formatValue(
   value: number | null | undefined,
   unit: string,
   digits = 0
-): { text: string; reason: string | null } {
-  if (value === null || value === undefined) {
-    return { text: 'N/A', reason: gpu.na?.[field] ?? 'not reported' };
+): IShownValue {
+  if (value === null || value === undefined || Number.isNaN(value)) {
+    return { text: 'N/A', reason: naReason(gpu, field) };
   }
   return { text: `${value.toFixed(digits)}${unit}`, reason: null };
+}
+
+/**
+ * Used / total memory in MiB, with the N/A reason of whichever part is missing.
+ */
+export function formatMemory(gpu: IGpu): IShownValue {
+  const { used_mib: used, total_mib: total } = gpu.memory;
+  if (used === null && total === null) {
+    return { text: 'N/A', reason: naReason(gpu, 'memory.used_mib') };
+  }
+  if (total === null) {
+    return { text: `${used} MiB`, reason: null };
+  }
+  if (used === null) {
+    return {
+      text: `N/A / ${total} MiB`,
+      reason: naReason(gpu, 'memory.used_mib')
+    };
+  }
+  return {
+    text: `${used} / ${total} MiB (${Math.round((100 * used) / total)} %)`,
+    reason: null
+  };
+}
+
+/**
+ * The card's title: the vGPU profile in a vGPU guest, else the GPU's name.
+ */
+export function gpuTitle(gpu: IGpu): string {
+  const name = gpu.vgpu?.profile ?? gpu.name ?? `#${gpu.index}`;
+  return `GPU ${gpu.index}: ${name}`;
+}
+
+/**
+ * Translated label of a verdict.
+ */
+export function verdictLabel(verdict: GpuVerdict, trans: ITrans): string {
+  switch (verdict) {
+    case 'ok':
+      return trans.__('Healthy');
+    case 'degraded':
+      return trans.__('Degraded');
+    case 'critical':
+      return trans.__('Critical');
+    default:
+      return trans.__('Unknown');
+  }
+}
+
+/**
+ * Labelled facts of a GPU: virtualization, vGPU licence (status and expiry), PCI bus.
+ */
+export function gpuFacts(
+  gpu: IGpu,
+  trans: ITrans
+): Array<{ key: string; label: string; value: IShownValue }> {
+  const facts: Array<{ key: string; label: string; value: IShownValue }> = [];
+  const modes: Record<string, string> = {
+    none: trans.__('bare metal'),
+    passthrough: trans.__('passthrough'),
+    vgpu: trans.__('vGPU guest'),
+    host_vgpu: trans.__('vGPU host')
+  };
+  facts.push({
+    key: 'virtualization',
+    label: trans.__('Virtualization'),
+    value: gpu.virtualization_mode
+      ? {
+          text: modes[gpu.virtualization_mode] ?? gpu.virtualization_mode,
+          reason: null
+        }
+      : { text: 'N/A', reason: naReason(gpu, 'virtualization_mode') }
+  });
+  if (gpu.vgpu) {
+    const status = gpu.vgpu.license_status;
+    const expiry = gpu.vgpu.license_expiry;
+    facts.push({
+      key: 'licence',
+      label: trans.__('Licence'),
+      value: status
+        ? {
+            text: expiry
+              ? trans.__('%1, expires %2', status, formatDate(expiry))
+              : status,
+            reason: null
+          }
+        : { text: 'N/A', reason: naReason(gpu, 'vgpu.license_status') }
+    });
+  }
+  if (gpu.pci_bus_id) {
+    facts.push({
+      key: 'bus',
+      label: trans.__('PCI bus'),
+      value: { text: gpu.pci_bus_id, reason: null }
+    });
+  }
+  return facts;
+}
+
+/**
+ * An ISO date as `YYYY-MM-DD HH:MM UTC` (the input unchanged when it does not parse).
+ */
+export function formatDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) {
+    return iso;
+  }
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/**
+ * Rows of the processes table: pid, name, memory and the Jupyter kernel if any.
+ */
+export function processRows(
+  gpu: IGpu
+): Array<{ pid: string; name: string; memory: string; kernel: string }> {
+  return gpu.processes.map(proc => ({
+    pid: String(proc.pid),
+    name: proc.name ?? 'N/A',
+    memory:
+      proc.used_memory_mib === null || proc.used_memory_mib === undefined
+        ? 'N/A'
+        : `${proc.used_memory_mib} MiB`,
+    kernel: proc.kernel ? proc.kernel.name : ''
+  }));
+}
+
+/**
+ * The lines showing a check's result: summary, then (OpenGL) renderer and acceleration,
+ * then the error if any.
+ */
+export function checkLines(check: IGpuCheck, trans: ITrans): string[] {
+  const lines = [check.summary];
+  if (check.check === 'opengl') {
+    if (check.renderer) {
+      lines.push(trans.__('Renderer: %1', check.renderer));
+    }
+    if (check.accelerated !== undefined) {
+      lines.push(
+        trans.__(
+          'Hardware accelerated: %1',
+          check.accelerated ? trans.__('yes') : trans.__('no')
+        )
+      );
+    }
+  }
+  if (check.error) {
+    lines.push(trans.__('Error: %1', check.error));
+  }
+  return lines;
 }
 
 /**
@@ -55,27 +234,52 @@ export function notifiableFindings(findings: IGpuFinding[]): IGpuFinding[] {
 }
 
 /**
- * Notices when a GPU's verdict gets worse and stays worse for `confirmations` snapshots.
- * The first snapshot only sets the baseline (no notification on load).
+ * The verdict that counts for notifications: a GPU whose findings are all informational
+ * (e.g. application Xids) counts as ok.
+ */
+export function notifiableVerdict(gpu: IGpu): GpuVerdict {
+  const verdict = gpu.health.verdict;
+  if (verdict === 'degraded' || verdict === 'critical') {
+    return notifiableFindings(gpu.health.findings).length ? verdict : 'ok';
+  }
+  return verdict;
+}
+
+/**
+ * A confirmed worsening of one GPU's verdict.
+ */
+export interface IVerdictChange {
+  /** The GPU, as in the confirming snapshot. */
+  gpu: IGpu;
+  /** The verdict before. */
+  from: GpuVerdict;
+  /** The worse verdict. */
+  to: GpuVerdict;
+}
+
+/**
+ * Notices when a GPU's verdict gets worse and stays worse: for at least `confirmations`
+ * consecutive snapshots spanning at least `minSeconds`. The first snapshot only sets the
+ * baseline (no notification on load); informational findings never count.
  */
 export class VerdictWatch {
   /**
-   * Create a watch needing `confirmations` consecutive worse snapshots.
+   * Create a watch needing `confirmations` consecutive worse snapshots over `minSeconds`.
    */
-  constructor(private confirmations = 2) {}
+  constructor(
+    readonly confirmations = 2,
+    readonly minSeconds = 10
+  ) {}
 
   /**
-   * Feed a snapshot's GPUs; returns the GPUs whose verdict just worsened (confirmed).
+   * Feed a snapshot; returns the GPUs whose worse verdict has just been confirmed.
    */
-  update(gpus: IGpu[]): Array<{ gpu: IGpu; from: GpuVerdict; to: GpuVerdict }> {
-    const out: Array<{ gpu: IGpu; from: GpuVerdict; to: GpuVerdict }> = [];
-    for (const gpu of gpus) {
+  update(snapshot: Pick<IGpuSnapshot, 'gpus' | 'timestamp'>): IVerdictChange[] {
+    const out: IVerdictChange[] = [];
+    const now = snapshot.timestamp;
+    for (const gpu of snapshot.gpus) {
       const key = gpu.uuid ?? String(gpu.index);
-      const verdict = notifiableFindings(gpu.health.findings).length
-        ? gpu.health.verdict
-        : gpu.health.verdict === 'unknown'
-          ? 'unknown'
-          : 'ok';
+      const verdict = notifiableVerdict(gpu);
       const known = this._confirmed.get(key);
       if (known === undefined) {
         this._confirmed.set(key, verdict);
@@ -87,50 +291,211 @@ export class VerdictWatch {
         continue;
       }
       const pending = this._pending.get(key);
-      const count =
-        pending && pending.verdict === verdict ? pending.count + 1 : 1;
-      if (count >= this.confirmations) {
+      const same = pending && pending.verdict === verdict;
+      if (same && pending.last === now) {
+        continue; // the same snapshot twice (stream and poll)
+      }
+      const next = same
+        ? { verdict, count: pending.count + 1, since: pending.since, last: now }
+        : { verdict, count: 1, since: now, last: now };
+      if (
+        next.count >= this.confirmations &&
+        now - next.since >= this.minSeconds
+      ) {
         this._pending.delete(key);
         this._confirmed.set(key, verdict);
         out.push({ gpu, from: known, to: verdict });
       } else {
-        this._pending.set(key, { verdict, count });
+        this._pending.set(key, next);
       }
     }
     return out;
   }
 
   private _confirmed = new Map<string, GpuVerdict>();
-  private _pending = new Map<string, { verdict: GpuVerdict; count: number }>();
+  private _pending = new Map<
+    string,
+    { verdict: GpuVerdict; count: number; since: number; last: number }
+  >();
 }
 
 /**
- * An SVG path for a sparkline of `values` (nulls break the line) in a `width`×`height` box,
- * scaled to `max` (or the data's maximum).
+ * The charted metrics, in display order.
  */
-export function sparklinePath(
-  values: Array<number | null>,
-  width: number,
-  height: number,
-  max?: number
-): string {
-  const numbers = values.filter((v): v is number => v !== null);
-  if (!numbers.length) {
-    return '';
+export const CHART_METRICS = [
+  'utilization_gpu_percent',
+  'memory_used_mib',
+  'temperature_c',
+  'power_w'
+] as const;
+
+/**
+ * One charted metric.
+ */
+export type ChartMetric = (typeof CHART_METRICS)[number];
+
+/**
+ * Time series of one GPU: epoch seconds and one column per metric (nulls are gaps).
+ */
+export interface IGpuSeries {
+  /** Epoch seconds, ascending. */
+  t: number[];
+  /** One value (or null) per time, per metric. */
+  values: Record<ChartMetric, Array<number | null>>;
+}
+
+/**
+ * Seconds covered by a history window.
+ */
+export function windowSeconds(window: '1h' | '24h'): number {
+  return window === '24h' ? 86400 : 3600;
+}
+
+/**
+ * The value of a metric in a GPU's snapshot.
+ */
+export function metricValue(gpu: IGpu, metric: ChartMetric): number | null {
+  switch (metric) {
+    case 'memory_used_mib':
+      return gpu.memory.used_mib;
+    default:
+      return gpu[metric];
   }
-  const top = max ?? Math.max(...numbers, 1);
-  const step = values.length > 1 ? width / (values.length - 1) : 0;
-  let path = '';
-  let drawing = false;
-  values.forEach((value, i) => {
-    if (value === null) {
-      drawing = false;
-      return;
+}
+
+/**
+ * The field name whose N/A reason explains a metric.
+ */
+export function metricField(metric: ChartMetric): string {
+  return metric === 'memory_used_mib' ? 'memory.used_mib' : metric;
+}
+
+/**
+ * Series per GPU UUID from the server's history (copies; sorted by time).
+ */
+export function seriesFromHistory(
+  history: IGpuHistory | null
+): Map<string, IGpuSeries> {
+  const out = new Map<string, IGpuSeries>();
+  for (const [uuid, columns] of Object.entries(history?.gpus ?? {})) {
+    const order = columns.t
+      .map((_, i) => i)
+      .sort((a, b) => columns.t[a] - columns.t[b]);
+    const pick = (column: Array<number | null> | undefined) =>
+      order.map(i => column?.[i] ?? null);
+    out.set(uuid, {
+      t: order.map(i => columns.t[i]),
+      values: {
+        utilization_gpu_percent: pick(columns.utilization_gpu_percent),
+        memory_used_mib: pick(columns.memory_used_mib),
+        temperature_c: pick(columns.temperature_c),
+        power_w: pick(columns.power_w)
+      }
+    });
+  }
+  return out;
+}
+
+/**
+ * Append a snapshot to the series (creating a GPU's series on first sight), skipping
+ * samples not newer than the last one, and drop points older than `keepSeconds`.
+ */
+export function appendSnapshot(
+  series: Map<string, IGpuSeries>,
+  snapshot: Pick<IGpuSnapshot, 'gpus' | 'timestamp'>,
+  keepSeconds: number
+): void {
+  const now = snapshot.timestamp;
+  for (const gpu of snapshot.gpus) {
+    const key = gpu.uuid ?? String(gpu.index);
+    let one = series.get(key);
+    if (!one) {
+      one = {
+        t: [],
+        values: {
+          utilization_gpu_percent: [],
+          memory_used_mib: [],
+          temperature_c: [],
+          power_w: []
+        }
+      };
+      series.set(key, one);
     }
-    const x = (i * step).toFixed(1);
-    const y = (height - (Math.min(value, top) / top) * height).toFixed(1);
-    path += `${drawing ? 'L' : 'M'}${x},${y}`;
-    drawing = true;
-  });
-  return path;
+    const last = one.t[one.t.length - 1];
+    if (last !== undefined && now <= last) {
+      continue;
+    }
+    one.t.push(now);
+    for (const metric of CHART_METRICS) {
+      one.values[metric].push(metricValue(gpu, metric));
+    }
+    let drop = 0;
+    while (drop < one.t.length && one.t[drop] < now - keepSeconds) {
+      drop += 1;
+    }
+    if (drop) {
+      one.t.splice(0, drop);
+      for (const metric of CHART_METRICS) {
+        one.values[metric].splice(0, drop);
+      }
+    }
+  }
+}
+
+/**
+ * uPlot's aligned data for one metric: `[times, values]`, plus how many values are real.
+ */
+export function chartData(
+  series: IGpuSeries | undefined,
+  metric: ChartMetric
+): { data: [number[], Array<number | null>]; points: number } {
+  if (!series) {
+    return { data: [[], []], points: 0 };
+  }
+  const values = series.values[metric];
+  return {
+    data: [series.t.slice(), values.slice()],
+    points: values.filter(v => v !== null).length
+  };
+}
+
+/**
+ * The y-axis range of a metric: 0 to the GPU's limit where one is known (100 %, memory
+ * total, power limit), else 0 to the data's maximum (at least 1).
+ */
+export function chartRange(
+  gpu: IGpu,
+  metric: ChartMetric,
+  values: Array<number | null>
+): [number, number] {
+  const limit =
+    metric === 'utilization_gpu_percent'
+      ? 100
+      : metric === 'memory_used_mib'
+        ? gpu.memory.total_mib
+        : metric === 'power_w'
+          ? gpu.power_limit_w
+          : null;
+  let max = 1;
+  for (const value of values) {
+    if (value !== null && value > max) {
+      max = value;
+    }
+  }
+  return [
+    0,
+    limit !== null && limit >= max ? limit : Math.ceil((max * 11) / 10)
+  ];
+}
+
+/**
+ * The mean utilization of the GPUs that report one (rounded), or `null`.
+ */
+export function meanUtilization(gpus: IGpu[]): number | null {
+  const values = gpus
+    .map(gpu => gpu.utilization_gpu_percent)
+    .filter((v): v is number => v !== null && v !== undefined);
+  return values.length
+    ? Math.round(values.reduce((a, b) => a + b, 0) / values.length)
+    : null;
 }

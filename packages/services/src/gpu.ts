@@ -17,6 +17,26 @@ export interface IGpuFinding {
 }
 
 /**
+ * A process using a GPU; `kernel` is the Jupyter kernel it belongs to, if any.
+ */
+export interface IGpuProcess {
+  /** Process id (in the server's PID namespace). */
+  pid: number;
+  /** Executable name, `null` when the driver hides it. */
+  name: string | null;
+  /** GPU memory in MiB, `null` when not reported (e.g. in a vGPU guest). */
+  used_memory_mib: number | null;
+  /** The Jupyter kernel running in this process (or an ancestor of it). */
+  kernel: { id: string; name: string } | null;
+  [extra: string]: unknown;
+}
+
+/**
+ * History window of the GPU charts.
+ */
+export type GpuHistoryWindow = '1h' | '24h';
+
+/**
  * Health verdict of a GPU.
  */
 export type GpuVerdict = 'ok' | 'degraded' | 'critical' | 'unknown';
@@ -52,12 +72,7 @@ export interface IGpu {
   power_limit_w: number | null;
   clocks: { sm_mhz: number | null; mem_mhz: number | null };
   clock_event_reasons: string[];
-  processes: Array<{
-    pid: number;
-    name: string | null;
-    used_memory_mib: number | null;
-    kernel: { id: string; name: string } | null;
-  }>;
+  processes: IGpuProcess[];
   na: Record<string, string>;
   health: { verdict: GpuVerdict; findings: IGpuFinding[] };
   [extra: string]: unknown;
@@ -82,7 +97,7 @@ export interface IGpuSnapshot {
  * History per GPU UUID (`GET workbench/api/gpu/history`).
  */
 export interface IGpuHistory {
-  window: '1h' | '24h';
+  window: GpuHistoryWindow;
   interval_s: number;
   gpus: Record<
     string,
@@ -105,8 +120,16 @@ export interface IGpuCheck {
   summary: string;
   error: string | null;
   duration_ms: number;
+  /** OpenGL: whether a GPU renders (not llvmpipe/softpipe). */
   accelerated?: boolean;
+  /** OpenGL: the `GL_RENDERER` string. */
   renderer?: string | null;
+  /** OpenGL: the `GL_VENDOR` string. */
+  vendor?: string | null;
+  /** OpenGL: `software`, `egl` or `sidecar`. */
+  mode?: string | null;
+  /** CUDA: device count, timings, versions. */
+  details?: Record<string, unknown>;
   [extra: string]: unknown;
 }
 
@@ -119,19 +142,20 @@ export class GpuClient {
    */
   constructor(readonly workbench: WorkbenchClient) {}
 
-  /** The latest snapshot. */
+  /** The latest snapshot (`GET api/gpu/snapshot`). */
   snapshot(): Promise<IGpuSnapshot> {
     return this.workbench.request(this.workbench.apiUrl('gpu', 'snapshot'));
   }
 
-  /** The history of every GPU. */
-  history(window: '1h' | '24h' = '1h'): Promise<IGpuHistory> {
+  /** The history of every GPU over `window` (`GET api/gpu/history`). */
+  history(window: GpuHistoryWindow = '1h'): Promise<IGpuHistory> {
     return this.workbench.request(
-      this.workbench.apiUrl('gpu', 'history') + `?window=${window}`
+      this.workbench.apiUrl('gpu', 'history') +
+        `?window=${encodeURIComponent(window)}`
     );
   }
 
-  /** Run a check. */
+  /** Run the CUDA or OpenGL check (`POST api/gpu/checks/{name}`). */
   check(name: 'cuda' | 'opengl'): Promise<IGpuCheck> {
     return this.workbench.request(
       this.workbench.apiUrl('gpu', 'checks', name),
@@ -142,9 +166,18 @@ export class GpuClient {
     );
   }
 
-  /** The WebSocket URL of the snapshot stream. */
+  /** The WebSocket URL of the snapshot stream (with the token when the page has one). */
   streamUrl(): string {
     const settings = this.workbench.serverSettings;
-    return URLExt.join(settings.wsUrl, 'workbench', 'api', 'gpu', 'stream');
+    const url = URLExt.join(
+      settings.wsUrl,
+      'workbench',
+      'api',
+      'gpu',
+      'stream'
+    );
+    return settings.token
+      ? `${url}?token=${encodeURIComponent(settings.token)}`
+      : url;
   }
 }

@@ -70,12 +70,16 @@ print(json.dumps(out))
 
 #: CUDA error codes → what they mean for the user.
 CUDA_HINTS = {
-    100: "no CUDA-capable device is visible (check NVIDIA_VISIBLE_DEVICES / the device plugin)",
-    35: "the CUDA driver is older than the runtime needs (driver/runtime mismatch)",
-    803: "system has an unsupported display driver / CUDA driver combination (version mismatch)",
-    999: "unknown error (often an unlicensed vGPU with CUDA disabled, or a GPU needing reset)",
+    2: "out of GPU memory (another process holds it all?)",
     3: "CUDA is not initialised (often licence-disabled CUDA on an unlicensed vGPU)",
+    35: "the CUDA driver is older than the runtime needs (driver/runtime mismatch)",
     46: "the device is busy or unavailable (exclusive compute mode)",
+    100: "no CUDA-capable device is visible (check NVIDIA_VISIBLE_DEVICES / the device plugin)",
+    101: "invalid device ordinal (CUDA_VISIBLE_DEVICES names a GPU that is not there)",
+    801: "operation not supported (CUDA is disabled on an unlicensed vGPU)",
+    803: "system has an unsupported display driver / CUDA driver combination (version mismatch)",
+    804: "forward compatibility is not supported on this GPU (driver/CUDA mismatch)",
+    999: "unknown error (often an unlicensed vGPU with CUDA disabled, or a GPU needing reset)",
 }
 
 
@@ -164,22 +168,39 @@ def _opengl_result(report: dict[str, Any], source: str, started: float) -> dict[
 
 
 async def throwaway_glxinfo(timeout: float = 20.0) -> dict[str, Any]:
-    """Start Xvnc on a private socket, run ``glxinfo -B`` on it, stop Xvnc."""
-    from ..desktop.modes import is_accelerated, parse_glxinfo
+    """Start Xvnc on a private socket, run ``glxinfo -B`` on it, stop Xvnc.
 
-    xvnc, glxinfo = shutil.which("Xvnc"), shutil.which("glxinfo")
+    Reuses the desktop's helpers: a 0600 MIT-MAGIC-COOKIE Xauthority file
+    (:func:`..desktop.xutil.write_xauthority`) so no other user can use the display while
+    it exists, ``-displayfd`` parsing (:func:`..desktop.xutil.parse_display`) and the
+    timeout-bounded runner of the renderer check (:func:`..desktop.modes.run_capture`).
+    No TCP: ``-rfbport -1 -nolisten tcp``; VNC only on a unix socket in a 0700 directory.
+    """
+    from ..desktop import xutil
+    from ..desktop.modes import find_tool, is_accelerated, parse_glxinfo, run_capture
+
+    xvnc, glxinfo = find_tool("Xvnc"), find_tool("glxinfo")
     if not xvnc or not glxinfo:
-        missing = "Xvnc (tigervnc-standalone-server)" if not xvnc else "glxinfo (mesa-utils)"
+        missing = (
+            "Xvnc (apt install tigervnc-standalone-server)"
+            if not xvnc
+            else "glxinfo (apt install mesa-utils)"
+        )
         return {"error": f"{missing} is not installed"}
     workdir = tempfile.mkdtemp(prefix="wb-gl-")
     os.chmod(workdir, 0o700)
+    xauthority = os.path.join(workdir, "Xauthority")
+    xutil.write_xauthority(xauthority)
     read_fd, write_fd = os.pipe()
     proc = None
+    display: int | None = None
     try:
         proc = await asyncio.create_subprocess_exec(
             xvnc,
             "-displayfd",
             str(write_fd),
+            "-auth",
+            xauthority,
             "-rfbport",
             "-1",
             "-rfbunixpath",
@@ -193,43 +214,74 @@ async def throwaway_glxinfo(timeout: float = 20.0) -> dict[str, Any]:
             "-geometry",
             "640x480",
             pass_fds=(write_fd,),
+            stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
             start_new_session=True,
         )
         os.close(write_fd)
         write_fd = -1
-        loop = asyncio.get_running_loop()
-        data = await asyncio.wait_for(loop.run_in_executor(None, os.read, read_fd, 32), timeout)
-        display = f":{data.decode().strip()}"
-        glx = await asyncio.create_subprocess_exec(
-            glxinfo,
-            "-B",
-            env={**os.environ, "DISPLAY": display},
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
+        display = await asyncio.wait_for(_read_display(read_fd), timeout)
+        if display is None:
+            code = proc.returncode
+            return {"error": f"Xvnc exited (code {code}) before reporting a display number"}
+        code, out = await run_capture(
+            [glxinfo, "-B"],
+            env={"DISPLAY": f":{display}", "XAUTHORITY": xauthority},
+            timeout=timeout,
         )
-        out, _ = await asyncio.wait_for(glx.communicate(), timeout)
-        facts = parse_glxinfo(out.decode("utf-8", "replace"))
-        if "renderer" not in facts:
-            return {"error": "glxinfo printed no renderer", "output": out.decode()[-500:]}
+        facts = parse_glxinfo(out)
+        if code != 0 or "renderer" not in facts:
+            tail = " ".join(out.strip().splitlines()[-3:])[:300]
+            return {"error": f"glxinfo failed (exit {code}): {tail}"}
+        accelerated = is_accelerated(facts)
         return {
             "renderer": facts.get("renderer"),
             "vendor": facts.get("vendor"),
             "version": facts.get("version"),
-            "accelerated": is_accelerated(facts),
-            "mode": "software" if not is_accelerated(facts) else "unknown",
+            "accelerated": accelerated,
+            "mode": "software" if not accelerated else "unknown",
+            "display": f":{display}",
         }
-    except (asyncio.TimeoutError, OSError, ValueError) as err:
+    except asyncio.TimeoutError:
+        return {"error": f"the throwaway X server did not start within {timeout:g} s"}
+    except OSError as err:
         return {"error": f"the throwaway X server check failed: {err}"}
     finally:
         if write_fd >= 0:
             os.close(write_fd)
         os.close(read_fd)
-        if proc is not None and proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        if proc is not None:
+            await _stop_xvnc(proc)
+        if display is not None:  # a killed Xvnc leaves its lock and socket behind
+            xutil.remove_stale_display(display)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def _stop_xvnc(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM (Xvnc removes its lock and socket), SIGKILL after 2 s."""
+    if proc.returncode is not None:
+        return
+    proc.terminate()
+    try:
+        await asyncio.wait_for(proc.wait(), 2.0)
+    except asyncio.TimeoutError:
+        proc.kill()
+        await proc.wait()
+
+
+async def _read_display(fd: int) -> int | None:
+    """The display number Xvnc writes to its ``-displayfd`` pipe (``None`` on EOF)."""
+    from ..desktop.xutil import parse_display
+
+    loop = asyncio.get_running_loop()
+    data = b""
+    while b"\n" not in data:
+        chunk = await loop.run_in_executor(None, os.read, fd, 64)
+        if not chunk:
+            break
+        data += chunk
+    return parse_display(data.decode("ascii", "replace"))
 
 
 def _result(

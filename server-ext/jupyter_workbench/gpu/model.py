@@ -296,6 +296,8 @@ def gpu_from_tree(raw: Tree, index: int, timestamp: float) -> dict[str, Any]:
     gpu["uuid"] = b.text("uuid", "uuid", "gpu_uuid")
     gpu["name"] = b.text("name", "product_name")
     gpu["pci_bus_id"] = b.text("pci_bus_id", "pci.pci_bus_id", "pci.bus_id") or raw.get("_id")
+    # /dev/nvidia<minor> is this GPU's device node (used to find the session's processes).
+    gpu["minor_number"] = b.pick("minor_number", "minor_number", as_int=True)
     virt = get(raw, "gpu_virtualization_mode.virtualization_mode")
     if virt is None or reason_for(virt):
         gpu["virtualization_mode"] = None

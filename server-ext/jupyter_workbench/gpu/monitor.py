@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import os
 import threading
 import time
 from typing import Any, Callable
@@ -21,6 +20,7 @@ from traitlets.config import LoggingConfigurable
 
 from .health import with_health
 from .model import empty_snapshot
+from .procfs import DEVICE_PREFIX, attach_session_processes
 
 #: Floor of the sample interval, in seconds.
 MIN_INTERVAL = 0.5
@@ -134,6 +134,9 @@ class GPUMonitor(LoggingConfigurable):
         self.history = History(self.interval, self.history_hours)
         self.cycles = 0
         self.kernel_pids: Callable[[], dict[int, dict[str, str]]] = dict
+        #: Prefix of the GPU device nodes scanned in /proc/*/fd (tests point it elsewhere).
+        self.device_prefix = DEVICE_PREFIX
+        self._watch_handle: asyncio.TimerHandle | None = None
         self.lock = threading.Lock()
 
     # -------------------------------------------------------------- source
@@ -163,13 +166,16 @@ class GPUMonitor(LoggingConfigurable):
     # -------------------------------------------------------------- lifecycle
     def ensure_started(self) -> None:
         """Start the sampler thread on first use (nothing runs until a client asks)."""
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
         with self.lock:
+            if running is not None and (self._loop is None or self._loop.is_closed()):
+                self._loop = running  # where snapshots are delivered to subscribers
             if self._thread is not None and self._thread.is_alive():
+                self._arm_watchdog()
                 return
-            try:
-                self._loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self._loop = None
             # Each thread has its own stop event: a thread replaced after a hang stops for
             # good once its driver call returns, instead of sampling beside its successor.
             self._stop = threading.Event()
@@ -177,6 +183,34 @@ class GPUMonitor(LoggingConfigurable):
                 target=self._run, args=(self._stop,), name="workbench-gpu-sampler", daemon=True
             )
             self._thread.start()
+            self._arm_watchdog()
+
+    def _arm_watchdog(self) -> None:
+        """Check for a hung sample every interval on the event loop, clients or not."""
+        loop = self._loop
+        if loop is None or loop.is_closed() or self._watch_handle is not None:
+            return
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            self._watch_handle = loop.call_later(self.interval, self._watch)
+
+    def _watch(self) -> None:
+        """Watchdog tick: a stalled sample is pushed to subscribers and the thread replaced."""
+        self._watch_handle = None
+        if self._thread is None and self._stop.is_set():
+            return  # stopped
+        started = self._sample_started
+        if (
+            started is not None
+            and time.monotonic() - started > self.watchdog_factor * self.interval
+        ):
+            stalled = self.snapshot()  # marks the stall and starts a fresh thread
+            for callback in list(self._subscribers):
+                callback(stalled)
+        self._arm_watchdog()
 
     async def ready(self, timeout: float = 3.0) -> dict[str, Any]:
         """Start if needed and wait (without blocking the loop) for the first sample."""
@@ -187,7 +221,10 @@ class GPUMonitor(LoggingConfigurable):
         return self.snapshot()
 
     def stop(self) -> None:
-        """Stop the sampler thread."""
+        """Stop the sampler thread (and its watchdog)."""
+        if self._watch_handle is not None:
+            self._watch_handle.cancel()
+            self._watch_handle = None
         self._stop.set()
         thread = self._thread
         if thread is not None:
@@ -224,17 +261,20 @@ class GPUMonitor(LoggingConfigurable):
             stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
 
     def _annotate_processes(self, snapshot: dict[str, Any]) -> None:
-        """Keep only this session's GPU processes, naming the notebook kernels among them."""
-        mine = _session_pids()
+        """Keep only this session's GPU processes, naming the notebook kernels among them.
+
+        Live sources: the PIDs the driver lists that are ours (this server and its
+        descendants) plus our processes holding ``/dev/nvidiaN`` open (NVML lists host
+        PIDs, which never match inside a container), see :mod:`.procfs`. A replayed file
+        keeps its recorded processes (they come from another machine).
+        """
         kernels = self.kernel_pids() if callable(self.kernel_pids) else {}
-        replay = snapshot.get("source") == "replay"
-        for gpu in snapshot.get("gpus", []):
-            procs = gpu.get("processes") or []
-            if not replay:
-                procs = [p for p in procs if p["pid"] in mine or p["pid"] in kernels]
-            for proc in procs:
-                proc["kernel"] = kernels.get(proc["pid"])
-            gpu["processes"] = procs
+        if snapshot.get("source") == "replay":
+            for gpu in snapshot.get("gpus", []):
+                for proc in gpu.get("processes") or []:
+                    proc["kernel"] = kernels.get(proc["pid"])
+            return
+        attach_session_processes(snapshot, kernels, device_prefix=self.device_prefix)
 
     # -------------------------------------------------------------- readers
     def snapshot(self) -> dict[str, Any]:
@@ -289,24 +329,3 @@ class GPUMonitor(LoggingConfigurable):
             loop.call_soon_threadsafe(deliver)
         except RuntimeError:  # loop closed while shutting down
             pass
-
-
-def _session_pids() -> set[int]:
-    """PIDs of this Jupyter server and everything it started (our PID namespace)."""
-    me = os.getpid()
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as handle:
-                    ppid = int(handle.read().rsplit(b")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = set(), [me]
-    while todo:
-        pid = todo.pop()
-        if pid not in found:
-            found.add(pid)
-            todo.extend(children.get(pid, []))
-    return found

@@ -25,6 +25,8 @@ _REASON_BITS = {
     0x100: "display_clock_setting",
 }
 _RECOVERY = {0: "none", 1: "gpu_reset", 2: "node_reboot", 3: "drain_p2p", 4: "drain_and_reset"}
+#: ``nvmlGridLicenseExpiry_t.status`` of a lease with a valid expiry date.
+_EXPIRY_VALID = 2
 MIB = 1024 * 1024
 
 
@@ -47,6 +49,7 @@ class NvmlSource:
         #: ECC counters, remapped rows and the recovery action are read this often (s).
         self.slow_interval = slow_interval
         self._slow: dict[int, tuple[float, dict[str, Any], dict[str, str]]] = {}
+        self._static: dict[int, tuple[dict[str, Any], dict[str, str]]] = {}
         self.init_error: str | None = None
         self.status = "ok"
         self._xid_sets: dict[int, Any] = {}
@@ -141,10 +144,8 @@ class NvmlSource:
         def call(field: str, fn: Callable[[], Any]) -> Any:
             return self._call(na, field, fn)
 
-        virt = call("virtualization_mode", lambda: nvml.nvmlDeviceGetVirtualizationMode(handle))
-        mode = _VIRT.get(virt) if virt is not None else None
-        name = _text(call("name", lambda: nvml.nvmlDeviceGetName(handle)))
-        pci = call("pci_bus_id", lambda: nvml.nvmlDeviceGetPciInfo(handle))
+        static = self._static_facts(index, handle, na)
+        mode, name = static["virtualization_mode"], static["name"]
         memory = call("memory", lambda: nvml.nvmlDeviceGetMemoryInfo(handle))
         util = call("utilization_gpu_percent", lambda: nvml.nvmlDeviceGetUtilizationRates(handle))
         temp = call(
@@ -171,19 +172,24 @@ class NvmlSource:
         cached = self._slow.get(index)
         if cached is None or time.monotonic() - cached[0] >= self.slow_interval:
             slow_na: dict[str, str] = {}
-            cached = (time.monotonic(), self._slow_fields(handle, slow_na), slow_na)
+            cached = (time.monotonic(), self._slow_fields(handle, slow_na, mode), slow_na)
             self._slow[index] = cached
         _, slow, slow_na = cached
         na.update(slow_na)
         ecc, remap, action = slow["ecc"], slow["remap"], slow["action"]
+        licence = slow.get("licence")
         mig = self._mig(handle, na)
         gpu = {
             "index": index,
-            "uuid": _text(call("uuid", lambda: nvml.nvmlDeviceGetUUID(handle))),
+            "uuid": static["uuid"],
             "name": name,
-            "pci_bus_id": _text(pci.busId) if pci is not None else None,
+            "pci_bus_id": static["pci_bus_id"],
+            "minor_number": static["minor_number"],
             "virtualization_mode": mode,
-            "vgpu": {"profile": name, "license_status": None, "license_expiry": None}
+            "vgpu": {
+                "profile": name,
+                **(licence or {"license_status": None, "license_expiry": None}),
+            }
             if mode == "vgpu"
             else None,
             "mig": mig,
@@ -230,14 +236,67 @@ class NvmlSource:
             "recovery_action": _RECOVERY.get(action, str(action)) if action is not None else None,
             "processes": self._processes(handle, na),
         }
-        if mode == "vgpu":
-            na.setdefault("vgpu.license_status", "read by nvidia-smi -q in vGPU guests")
         gpu["lost"] = na.pop("_lost", None) is not None
         gpu["na"] = na
         return gpu
 
-    def _slow_fields(self, handle: Any, na: dict[str, str]) -> dict[str, Any]:
-        """The slow health fields (ECC, remapped rows, recovery action)."""
+    def _static_facts(self, index: int, handle: Any, na: dict[str, str]) -> dict[str, Any]:
+        """Facts that do not change while the driver is loaded, read once per GPU."""
+        cached = self._static.get(index)
+        if cached is not None:
+            na.update(cached[1])
+            return cached[0]
+        nvml = self.nvml
+        static_na: dict[str, str] = {}
+
+        def call(field: str, fn: Callable[[], Any]) -> Any:
+            return self._call(static_na, field, fn)
+
+        virt = call("virtualization_mode", lambda: nvml.nvmlDeviceGetVirtualizationMode(handle))
+        pci = call("pci_bus_id", lambda: nvml.nvmlDeviceGetPciInfo(handle))
+        facts = {
+            "virtualization_mode": _VIRT.get(virt) if virt is not None else None,
+            "name": _text(call("name", lambda: nvml.nvmlDeviceGetName(handle))),
+            "uuid": _text(call("uuid", lambda: nvml.nvmlDeviceGetUUID(handle))),
+            "pci_bus_id": _text(pci.busId) if pci is not None else None,
+            "minor_number": call("minor_number", lambda: nvml.nvmlDeviceGetMinorNumber(handle)),
+        }
+        na.update(static_na)
+        if "_lost" not in static_na:  # a lost GPU is asked again next time
+            self._static[index] = (facts, static_na)
+        return facts
+
+    def _licence(self, handle: Any, na: dict[str, str]) -> dict[str, Any] | None:
+        """vGPU guest licence (``nvmlDeviceGetGridLicensableFeatures_v4``)."""
+        nvml = self.nvml
+        features = self._call(
+            na, "vgpu.license_status", lambda: nvml.nvmlDeviceGetGridLicensableFeatures_v4(handle)
+        )
+        if features is None:
+            return None
+        if not features.isGridLicenseSupported:
+            na["vgpu.license_status"] = "licensing is not supported on this GPU"
+            return None
+        count = min(int(features.licensableFeaturesCount), len(features.gridLicensableFeatures))
+        for feature in list(features.gridLicensableFeatures)[:count]:
+            if not feature.featureEnabled:
+                continue
+            expiry = feature.licenseExpiry
+            when = None
+            if int(expiry.status) == _EXPIRY_VALID and expiry.year:
+                when = (
+                    f"{expiry.year:04d}-{expiry.month:02d}-{expiry.day:02d}"
+                    f"T{expiry.hour:02d}:{expiry.min:02d}:{expiry.sec:02d}Z"
+                )
+            return {
+                "product": _text(feature.productName) or None,
+                "license_status": "Licensed" if feature.featureState else "Unlicensed",
+                "license_expiry": when,
+            }
+        return {"product": None, "license_status": "Unlicensed", "license_expiry": None}
+
+    def _slow_fields(self, handle: Any, na: dict[str, str], mode: str | None) -> dict[str, Any]:
+        """The slow health fields (ECC, remapped rows, recovery action, vGPU licence)."""
         nvml = self.nvml
 
         def call(field: str, fn: Callable[[], Any]) -> Any:
@@ -258,7 +317,8 @@ class NvmlSource:
         }
         remap = call("remapped_rows", lambda: nvml.nvmlDeviceGetRemappedRows(handle))
         action = call("recovery_action", lambda: nvml.nvmlDeviceGetGpuRecoveryAction(handle))
-        return {"ecc": ecc, "remap": remap, "action": action}
+        licence = self._licence(handle, na) if mode == "vgpu" else None
+        return {"ecc": ecc, "remap": remap, "action": action, "licence": licence}
 
     def _mig(self, handle: Any, na: dict[str, str]) -> dict[str, Any]:
         nvml = self.nvml

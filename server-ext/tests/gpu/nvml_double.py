@@ -8,6 +8,7 @@ unchanged. Faults are injected per call: ``fail={"nvmlDeviceGetTemperature": NOT
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -112,6 +113,40 @@ class NvmlDouble:
 
     def nvmlDeviceGetPciInfo(self, h: Any) -> Any:
         return SimpleNamespace(busId=self._value("nvmlDeviceGetPciInfo", h, h.gpu["pci_bus_id"]))
+
+    def nvmlDeviceGetMinorNumber(self, h: Any) -> int:
+        return self._value("nvmlDeviceGetMinorNumber", h, h.gpu.get("minor_number"))
+
+    def nvmlDeviceGetGridLicensableFeatures_v4(self, h: Any) -> Any:
+        """The guest licence of the capture's ``vgpu_software_licensed_product`` section."""
+        licence = h.gpu.get("vgpu") or {}
+        status = licence.get("license_status")
+        self._gate("nvmlDeviceGetGridLicensableFeatures_v4", h)
+        if status is None:
+            return SimpleNamespace(
+                isGridLicenseSupported=0, licensableFeaturesCount=0, gridLicensableFeatures=[]
+            )
+        expiry = licence.get("license_expiry")
+        stamp = [int(x) for x in re.findall(r"\d+", expiry)] if expiry else [0] * 6
+        feature = SimpleNamespace(
+            featureCode=1,
+            featureState=int(status.lower().startswith("licensed")),
+            licenseInfo=b"",
+            productName=(licence.get("product") or "").encode(),
+            featureEnabled=1,
+            licenseExpiry=SimpleNamespace(
+                year=stamp[0],
+                month=stamp[1],
+                day=stamp[2],
+                hour=stamp[3],
+                min=stamp[4],
+                sec=stamp[5],
+                status=2 if expiry else 0,
+            ),
+        )
+        return SimpleNamespace(
+            isGridLicenseSupported=1, licensableFeaturesCount=1, gridLicensableFeatures=[feature]
+        )
 
     def nvmlDeviceGetVirtualizationMode(self, h: Any) -> int:
         return self._value(
@@ -271,6 +306,8 @@ _ALWAYS = {
     "nvmlDeviceGetPciInfo",
     "nvmlDeviceGetMemoryInfo",
     "nvmlDeviceGetVirtualizationMode",
+    "nvmlDeviceGetMinorNumber",
+    "nvmlDeviceGetGridLicensableFeatures_v4",
     "nvmlSystemGetDriverVersion",
     "nvmlSystemGetCudaDriverVersion_v2",
 }

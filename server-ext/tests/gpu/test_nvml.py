@@ -54,6 +54,9 @@ def test_vgpu_guest_not_supported_everywhere():
     assert gpu["memory"]["total_mib"] == 1024
     for field in ("power_w", "utilization_gpu_percent", "pcie.gen_current", "ecc.mode"):
         assert gpu["na"][field] == "not supported", field
+    # Judged at the capture's own time (Wed Sep 21 10:31:52 2022): its licence lease, which
+    # NVML reports too, ends the next day, so "now" it would rightly be expired.
+    result["timestamp"] = 1663756312.0
     health = with_health(result)["gpus"][0]["health"]
     assert health["verdict"] != "critical"
 
@@ -135,3 +138,31 @@ def test_the_real_nvidia_ml_py_without_a_driver_says_so():
         assert snap["gpus"]
     else:
         assert snap["status"] in {"no-driver", "error"} and snap["message"]
+
+
+def test_vgpu_licence_through_nvml():
+    # The double answers nvmlDeviceGetGridLicensableFeatures_v4 from tesla_p4.xml's
+    # "Licensed (Expiry: 2022-9-22 6:57:30 GMT)", as a vGPU guest driver does.
+    snap = capture("tesla_p4.xml")
+    gpu = NvmlSource(nd.NvmlDouble(snap, fail_all=nd.NVML_ERROR_NOT_SUPPORTED)).sample()["gpus"][0]
+    assert gpu["vgpu"]["profile"] == "GRID P4-1Q"
+    assert gpu["vgpu"]["license_status"] == "Licensed"
+    assert gpu["vgpu"]["license_expiry"] == "2022-09-22T06:57:30Z"
+    # Edit: the one licence field of the parsed capture → Unlicensed: critical through NVML too.
+    snap["gpus"][0]["vgpu"] = dict(snap["gpus"][0]["vgpu"], license_status="Unlicensed")
+    result = NvmlSource(nd.NvmlDouble(snap)).sample()
+    result["timestamp"] = 1663756312.0  # the capture's time
+    unlicensed = with_health(result)["gpus"][0]
+    assert unlicensed["vgpu"]["license_status"] == "Unlicensed"
+    assert unlicensed["health"]["verdict"] == "critical"
+
+
+def test_static_facts_are_read_once_and_minor_number_is_reported():
+    double = nd.NvmlDouble(capture("tesla-t4.xml"))
+    source = NvmlSource(double)
+    for _ in range(3):
+        gpu = source.sample()["gpus"][0]
+    assert gpu["name"] == "Tesla T4" and gpu["minor_number"] == 0
+    for call in ("nvmlDeviceGetName", "nvmlDeviceGetUUID", "nvmlDeviceGetPciInfo"):
+        assert double.calls.count(call) == 1, call
+    assert double.calls.count("nvmlDeviceGetMemoryInfo") == 3

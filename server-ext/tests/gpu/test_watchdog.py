@@ -46,3 +46,25 @@ def test_stall_is_reported_and_only_one_sampler_survives():
         assert source.calls - calls <= 3  # one thread at 2 Hz, not two
     finally:
         monitor.stop()
+
+
+def test_stall_is_pushed_to_subscribers_without_any_reader():
+    """Only WebSocket subscribers, nobody calling snapshot(): the loop watchdog tells them."""
+    import asyncio
+
+    async def scenario() -> list[dict]:
+        monitor = GPUMonitor(interval=0.5, watchdog_factor=2)
+        monitor._source = HangingOnce(hang=3.0)
+        received: list[dict] = []
+        try:
+            monitor.subscribe(received.append)
+            await asyncio.sleep(2.6)  # the 2nd sample hangs from ~0.5 s; stalled after 1 s
+        finally:
+            monitor.stop()
+        return received
+
+    received = asyncio.run(scenario())
+    stalled = [m for m in received if m.get("stalled")]
+    assert stalled and "not answered" in stalled[0]["message"]
+    # After the stall notice, the fresh thread's samples arrive again.
+    assert received[-1].get("stalled") is None

@@ -1,4 +1,5 @@
 import {
+  format,
   keyChords,
   reconnectDelay,
   remoteSize,
@@ -78,6 +79,27 @@ describe('rendererBadge', () => {
     expect(rendererBadge(null)).toBeNull();
     expect(rendererBadge({ renderer: null })).toBeNull();
   });
+
+  it('goes through the translation function', () => {
+    const upper = (msgid: string, ...args: unknown[]) =>
+      format(msgid.toUpperCase(), ...args);
+    expect(
+      rendererBadge(
+        { renderer: 'llvmpipe (LLVM 15)', accelerated: false },
+        upper
+      )
+    ).toBe('SOFTWARE (llvmpipe)');
+  });
+
+  it('says unknown when the check failed', () => {
+    expect(
+      rendererBadge({
+        renderer: null,
+        mode: 'software',
+        error: 'glxinfo is not installed (apt install mesa-utils)'
+      })
+    ).toBe('Renderer unknown');
+  });
 });
 
 describe('keyChords', () => {
@@ -89,5 +111,11 @@ describe('keyChords', () => {
     ]);
     expect(chords['F12']).toEqual([[0xffc9, 'F12']]);
     expect(Object.keys(chords)).toHaveLength(15);
+  });
+});
+
+describe('format', () => {
+  it('fills in numbered arguments and leaves unknown ones', () => {
+    expect(format('%1 of %2, %3', 1, 'two')).toBe('1 of two, %3');
   });
 });
