@@ -27,7 +27,9 @@ test.describe('Workbench launcher', () => {
       'Lab Notes'
     ]) {
       await expect(
-        section.locator('.jp-LauncherCard-label', { hasText: title })
+        section.locator('.jp-LauncherCard-label', {
+          hasText: new RegExp(`^${title}( \\(.*\\))?$`)
+        })
       ).toBeVisible();
     }
   });
