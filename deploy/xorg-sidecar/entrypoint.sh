@@ -1,34 +1,37 @@
 #!/bin/sh
-# Generate the NVIDIA Xorg config for the GPU this container was given, then run Xorg :0
-# on the shared /tmp/.X11-unix (an emptyDir shared with the notebook container).
+# Start a headless Xorg on the pod's NVIDIA GPU (the 3D X server of VirtualGL's GLX back end).
+#  - BusID from nvidia-smi (hex 00000000:3B:00.0), converted to Xorg's decimal PCI:59@0:0:0
+#  - no display device, no VT switching, no TCP; socket in the shared /tmp/.X11-unix emptyDir
+# Env: WORKBENCH_SIDECAR_DISPLAY (":0"), WORKBENCH_XORG_VIRTUAL ("1920x1080"),
+#      WORKBENCH_XORG_GPU (index or UUID of the GPU to drive; default: the first one listed).
 set -eu
-BUS_ID="$(nvidia-smi --query-gpu=pci.bus_id --format=csv,noheader | head -n1)"
-[ -n "$BUS_ID" ] || { echo "no GPU visible to the sidecar" >&2; exit 1; }
-python3 - "$BUS_ID" > /etc/X11/xorg.conf <<'PY'
-import re, sys
-m = re.match(r"^(?:([0-9a-fA-F]+):)?([0-9a-fA-F]+):([0-9a-fA-F]+)\.([0-7])$", sys.argv[1].strip())
-domain, bus, dev, fn = (int(x or "0", 16) for x in m.groups())
-print(f'''Section "ServerFlags"
-    Option "DontVTSwitch" "true"
-    Option "AutoAddGPU" "false"
-    Option "AutoAddDevices" "false"
-EndSection
-Section "Device"
-    Identifier "gpu0"
-    Driver "nvidia"
-    BusID "PCI:{bus}@{domain}:{dev}:{fn}"
-    Option "AllowEmptyInitialConfiguration" "true"
-    Option "UseDisplayDevice" "none"
-EndSection
-Section "Screen"
-    Identifier "screen0"
-    Device "gpu0"
-    DefaultDepth 24
-    SubSection "Display"
-        Depth 24
-        Virtual 1920 1080
-    EndSubSection
-EndSection''')
-PY
-mkdir -p /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix
-exec Xorg :0 -config /etc/X11/xorg.conf -novtswitch -sharevts -nolisten tcp -noreset +extension GLX
+
+display="${WORKBENCH_SIDECAR_DISPLAY:-:0}"
+virtual="${WORKBENCH_XORG_VIRTUAL:-1920x1080}"
+gpu="${WORKBENCH_XORG_GPU:-}"
+
+if ! command -v nvidia-smi >/dev/null 2>&1; then
+    echo "workbench-xorg: nvidia-smi not found: the NVIDIA container toolkit did not inject" \
+         "the driver (is the pod on a GPU node with NVIDIA_DRIVER_CAPABILITIES=all?)" >&2
+    exit 1
+fi
+if [ -n "$gpu" ]; then
+    bus_id="$(nvidia-smi --id="$gpu" --query-gpu=pci.bus_id --format=csv,noheader)"
+else
+    bus_id="$(nvidia-smi --query-gpu=pci.bus_id --format=csv,noheader | head -n 1)"
+fi
+if [ -z "$bus_id" ]; then
+    echo "workbench-xorg: nvidia-smi lists no GPU" >&2
+    exit 1
+fi
+
+conf_dir="$(mktemp -d /tmp/workbench-xorg.XXXXXX)"
+python3 /opt/workbench/workbench_xorg.py --bus-id "$bus_id" --virtual "$virtual" \
+    > "$conf_dir/xorg.conf"
+echo "workbench-xorg: GPU $bus_id, display $display, config:" >&2
+cat "$conf_dir/xorg.conf" >&2
+
+mkdir -p /tmp/.X11-unix
+chmod 1777 /tmp/.X11-unix
+exec Xorg "$display" -config "$conf_dir/xorg.conf" -logfile "$conf_dir/Xorg.log" \
+    -novtswitch -sharevts -nolisten tcp -noreset -verbose 1

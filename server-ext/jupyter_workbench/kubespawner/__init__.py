@@ -1,16 +1,37 @@
-"""KubeSpawner / Zero-to-JupyterHub recipes: vGPU choices in the spawn form and the
-VirtualGL/Xorg sidecar wiring, built from a declarative GPU catalogue.
+"""KubeSpawner / Zero-to-JupyterHub recipes for GPU desktops.
 
-Pure Python: importing this package does not import KubeSpawner (tests do, to validate
-the pods it builds). Entry points: :func:`.catalogue.load_catalogue`,
-:func:`.profiles.build_profile_list`, :func:`.xorg.xorg_conf` and the
-``jupyter workbench kube`` CLI (:mod:`.cli`).
+Submodules (import what you need; nothing here imports KubeSpawner, PyYAML or jsonschema at
+import time):
 
-Environment the pod wiring sets, read by the desktop at run time
-(:mod:`jupyter_workbench.desktop.modes`):
-
-``WORKBENCH_RENDERING_MODE``  ``egl`` | ``sidecar`` | ``software``
-``WORKBENCH_VGL_DISPLAY``     ``egl0`` (EGL back end) or ``:0`` (the sidecar's 3D X server)
-``WORKBENCH_SIDECAR_DISPLAY`` the sidecar's display (``:0``)
-``WORKBENCH_SIDECAR_TIMEOUT`` seconds to wait for the sidecar's X server (default 60)
+- :mod:`.catalogue`: load and validate the admin's GPU desktop catalogue (YAML/JSON).
+- :mod:`.profiles`: ``profile_list`` with ``profile_options`` for KubeSpawner.
+- :mod:`.sidecar`: the Xorg sidecar container, the shared X socket volume, the env.
+- :mod:`.xorg`: the headless NVIDIA Xorg config (``BusID`` conversion).
+- :mod:`.values`: Zero-to-JupyterHub values / ``hub.extraConfig`` Python.
+- :mod:`.cli`: ``jupyter workbench kube …``.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["build_profile_list", "load_catalogue", "profile_list_from_file"]
+
+
+def load_catalogue(path: str) -> dict[str, Any]:
+    """See :func:`jupyter_workbench.kubespawner.catalogue.load_catalogue`."""
+    from .catalogue import load_catalogue as load
+
+    return load(path)
+
+
+def build_profile_list(catalogue: dict[str, Any]) -> list[dict[str, Any]]:
+    """See :func:`jupyter_workbench.kubespawner.profiles.build_profile_list`."""
+    from .profiles import build_profile_list as build
+
+    return build(catalogue)
+
+
+def profile_list_from_file(path: str) -> list[dict[str, Any]]:
+    """``c.KubeSpawner.profile_list = profile_list_from_file("/etc/workbench/catalogue.yaml")``."""
+    return build_profile_list(load_catalogue(path))

@@ -1,141 +1,262 @@
-"""The GPU catalogue: what the spawn form offers, declared by the admin in YAML or JSON.
+"""The GPU desktop catalogue: what an admin offers, in one YAML or JSON file.
 
-Example (see deploy/catalogue.example.yaml)::
+Shape (see ``deploy/catalogue.example.yaml``)::
 
-    sidecar_image: ghcr.io/example/workbench-xorg-sidecar:0.1.0
-    images:
-      - {slug: desktop, display_name: "Desktop + Python", image: "…/singleuser:0.1", default: true}
-    sizes:
-      - {slug: small, display_name: "4 CPU · 16 GiB", cpu: 4, memory: 16G, default: true}
-    gpus:
-      - slug: a10-4q
-        display_name: "NVIDIA A10 · vGPU 4 GB (workstation)"
-        resource: nvidia.com/gpu            # or nvidia.com/gpu.shared, nvidia.com/mig-1g.10gb
-        count: 1
-        node_selector: {nvidia.com/vgpu.present: "true"}
-        framebuffer_mib: 4096
-        rendering: sidecar                  # egl | sidecar | software
+    version: 1
+    images:        {slug: {display_name, image, default?}}
+    sizes:         {slug: {display_name, cpu, memory, cpu_guarantee?, mem_guarantee?, default?}}
+    framebuffers:  ["1920x1080", "2560x1440"]       # desktop screen sizes offered
+    sidecar:       {image, display?, timeout?, privileged?, gpu_visibility?}
+    profiles:
+      - slug, display_name, description?, default?
+        rendering: egl | sidecar | software
+        gpu: {resource, count?, product?, vgpu?, mig_strategy?}
+        node_selector?, tolerations?, images?, sizes?, framebuffers?
+
+:func:`load_catalogue` parses and validates (JSON schema first, then the rules a schema
+cannot say) and returns the catalogue with defaults filled in.
 """
 
 from __future__ import annotations
 
+import copy
 import json
-import re
+from pathlib import Path
 from typing import Any
 
-RENDERING_MODES = ("egl", "sidecar", "software")
-_SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_RESOURCE = re.compile(r"^nvidia\.com/(gpu|gpu\.shared|mig-\d+g\.\d+gb(\.[a-z0-9+]+)?)$")
-_MEMORY = re.compile(r"^\d+(\.\d+)?([KMGT]i?)?$")
+GPU_RESOURCE_PATTERN = r"^nvidia\.com/(gpu|gpu\.shared|mig-[1-7]g\.[0-9]+gb(\.me)?)$"
+SIZE_PATTERN = r"^[0-9]{3,5}x[0-9]{3,5}$"
+SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+#: KubeSpawner mem_limit/mem_guarantee (jupyterhub ByteSpecification): K, M, G or T.
+QUANTITY_PATTERN = r"^[0-9]+(\.[0-9]+)?[KMGT]$"
+
+_SLUG = {"type": "string", "pattern": SLUG_PATTERN}
+_LABELS = {"type": "object", "additionalProperties": {"type": "string"}}
+
+CATALOGUE_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "Jupyter Workbench GPU desktop catalogue",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["version", "images", "profiles"],
+    "properties": {
+        "version": {"const": 1},
+        "images": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": _SLUG,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["display_name", "image"],
+                "properties": {
+                    "display_name": {"type": "string", "minLength": 1},
+                    "image": {"type": "string", "pattern": r"^[^\s{}]+$"},
+                    "default": {"type": "boolean"},
+                },
+            },
+        },
+        "sizes": {
+            "type": "object",
+            "propertyNames": _SLUG,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["display_name", "cpu", "memory"],
+                "properties": {
+                    "display_name": {"type": "string", "minLength": 1},
+                    "cpu": {"type": "number", "exclusiveMinimum": 0},
+                    "cpu_guarantee": {"type": "number", "exclusiveMinimum": 0},
+                    "memory": {"type": "string", "pattern": QUANTITY_PATTERN},
+                    "mem_guarantee": {"type": "string", "pattern": QUANTITY_PATTERN},
+                    "default": {"type": "boolean"},
+                },
+            },
+        },
+        "framebuffers": {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": SIZE_PATTERN},
+        },
+        "sidecar": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["image"],
+            "properties": {
+                "image": {"type": "string", "pattern": r"^[^\s{}]+$"},
+                "display": {"type": "string", "pattern": r"^:[0-9]+$"},
+                "timeout": {"type": "number", "exclusiveMinimum": 0},
+                "privileged": {"type": "boolean"},
+                "gpu_visibility": {"enum": ["none", "all"]},
+                "virtual": {"type": "string", "pattern": SIZE_PATTERN},
+                "env": _LABELS,
+            },
+        },
+        "profiles": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["slug", "display_name", "rendering"],
+                "properties": {
+                    "slug": _SLUG,
+                    "display_name": {"type": "string", "minLength": 1},
+                    "description": {"type": "string"},
+                    "default": {"type": "boolean"},
+                    "rendering": {"enum": ["egl", "sidecar", "software"]},
+                    "gpu": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["resource"],
+                        "properties": {
+                            "resource": {"type": "string", "pattern": GPU_RESOURCE_PATTERN},
+                            "count": {"type": "integer", "minimum": 1},
+                            "product": {"type": "string", "pattern": r"^[A-Za-z0-9._-]+$"},
+                            "vgpu": {"type": "boolean"},
+                            "mig_strategy": {"enum": ["single", "mixed"]},
+                        },
+                    },
+                    "node_selector": _LABELS,
+                    "tolerations": {"type": "array", "items": {"type": "object"}},
+                    "images": {"type": "array", "minItems": 1, "items": _SLUG},
+                    "sizes": {"type": "array", "minItems": 1, "items": _SLUG},
+                    "framebuffers": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"type": "string", "pattern": SIZE_PATTERN},
+                    },
+                },
+            },
+        },
+    },
+}
+
+DEFAULT_FRAMEBUFFERS = ["1920x1080"]
+DEFAULT_SIDECAR = {
+    "display": ":0",
+    "timeout": 60,
+    "privileged": False,
+    "gpu_visibility": "none",
+    "virtual": "1920x1080",
+    "env": {},
+}
 
 
 class CatalogueError(ValueError):
-    """The catalogue is invalid; the message says where and why."""
+    """The catalogue is invalid; ``problems`` lists each error with its location."""
+
+    def __init__(self, problems: list[str], source: str = "catalogue") -> None:
+        self.problems = problems
+        super().__init__(f"{source} is invalid:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-def _require(entry: dict[str, Any], key: str, where: str) -> Any:
-    if key not in entry or entry[key] in (None, ""):
-        raise CatalogueError(f"{where}: '{key}' is required")
-    return entry[key]
+def _where(path: Any) -> str:
+    parts = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in path]
+    return "catalogue" + "".join(parts)
 
 
-def _slug(entry: dict[str, Any], where: str, seen: set[str]) -> str:
-    slug = str(_require(entry, "slug", where))
-    if not _SLUG.match(slug):
-        raise CatalogueError(f"{where}: slug {slug!r} must be lower-case letters, digits, '-'")
-    if slug in seen:
-        raise CatalogueError(f"{where}: slug {slug!r} is used twice")
-    seen.add(slug)
-    return slug
+def schema_problems(data: Any) -> list[str]:
+    """JSON-schema errors of ``data`` (empty when it conforms)."""
+    from jsonschema import Draft7Validator
+
+    validator = Draft7Validator(CATALOGUE_SCHEMA)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    return [f"{_where(e.absolute_path)}: {e.message}" for e in errors]
 
 
-def validate(data: Any) -> dict[str, Any]:
-    """Check a parsed catalogue and fill defaults; raise :class:`CatalogueError`."""
-    if not isinstance(data, dict):
-        raise CatalogueError("the catalogue must be a mapping")
-    out: dict[str, Any] = {
-        "sidecar_image": data.get("sidecar_image"),
-        "images": [],
-        "sizes": [],
-        "gpus": [],
-    }
-    for key in ("images", "sizes", "gpus"):
-        if not isinstance(data.get(key, []), list):
-            raise CatalogueError(f"'{key}' must be a list")
-    seen: set[str] = set()
-    for i, image in enumerate(data.get("images", [])):
-        where = f"images[{i}]"
-        out["images"].append(
-            {
-                "slug": _slug(image, where, seen),
-                "display_name": str(_require(image, "display_name", where)),
-                "image": str(_require(image, "image", where)),
-                "default": bool(image.get("default", False)),
-            }
-        )
-    seen = set()
-    for i, size in enumerate(data.get("sizes", [])):
-        where = f"sizes[{i}]"
-        memory = str(_require(size, "memory", where))
-        if not _MEMORY.match(memory):
-            raise CatalogueError(f"{where}: memory {memory!r} is not a size like 16G")
-        cpu = float(_require(size, "cpu", where))
-        if cpu <= 0:
-            raise CatalogueError(f"{where}: cpu must be positive")
-        out["sizes"].append(
-            {
-                "slug": _slug(size, where, seen),
-                "display_name": str(_require(size, "display_name", where)),
-                "cpu": cpu,
-                "memory": memory,
-                "default": bool(size.get("default", False)),
-            }
-        )
-    seen = set()
-    if not data.get("gpus"):
-        raise CatalogueError("'gpus' must list at least one choice")
-    for i, gpu in enumerate(data["gpus"]):
-        where = f"gpus[{i}]"
-        resource = gpu.get("resource")
-        if resource is not None and not _RESOURCE.match(str(resource)):
-            raise CatalogueError(
-                f"{where}: resource {resource!r} is not nvidia.com/gpu, nvidia.com/gpu.shared "
-                "or nvidia.com/mig-<N>g.<M>gb"
-            )
-        rendering = gpu.get("rendering", "egl" if resource else "software")
-        if rendering not in RENDERING_MODES:
-            raise CatalogueError(f"{where}: rendering must be one of {', '.join(RENDERING_MODES)}")
-        if rendering != "software" and resource is None:
-            raise CatalogueError(f"{where}: rendering {rendering!r} needs a GPU resource")
-        if rendering == "sidecar" and not data.get("sidecar_image"):
-            raise CatalogueError(f"{where}: rendering 'sidecar' needs 'sidecar_image'")
-        selector = gpu.get("node_selector", {})
-        if not isinstance(selector, dict):
-            raise CatalogueError(f"{where}: node_selector must be a mapping")
-        out["gpus"].append(
-            {
-                "slug": _slug(gpu, where, seen),
-                "display_name": str(_require(gpu, "display_name", where)),
-                "description": str(gpu.get("description", "")),
-                "resource": resource,
-                "count": int(gpu.get("count", 1)),
-                "node_selector": {str(k): str(v) for k, v in selector.items()},
-                "framebuffer_mib": gpu.get("framebuffer_mib"),
-                "rendering": rendering,
-                "default": bool(gpu.get("default", False)),
-            }
-        )
-    return out
+def rule_problems(data: dict[str, Any]) -> list[str]:
+    """Errors a schema cannot express: references, defaults, GPU/rendering combinations."""
+    problems: list[str] = []
+    images, sizes = data.get("images", {}), data.get("sizes", {})
+    for kind, table in (("images", images), ("sizes", sizes)):
+        if sum(1 for item in table.values() if item.get("default")) > 1:
+            problems.append(f"catalogue.{kind}: more than one entry has default: true")
+    profiles = data.get("profiles", [])
+    slugs = [p["slug"] for p in profiles]
+    for slug in sorted({s for s in slugs if slugs.count(s) > 1}):
+        problems.append(f"catalogue.profiles: slug {slug!r} is used more than once")
+    if sum(1 for p in profiles if p.get("default")) > 1:
+        problems.append("catalogue.profiles: more than one profile has default: true")
+    sidecar = {**DEFAULT_SIDECAR, **data.get("sidecar", {})}
+    for i, profile in enumerate(profiles):
+        where = f"catalogue.profiles[{i}] ({profile['slug']})"
+        for kind, table in (("images", images), ("sizes", sizes)):
+            for ref in profile.get(kind, []):
+                if ref not in table:
+                    problems.append(f"{where}.{kind}: {ref!r} is not defined in {kind}")
+        gpu, rendering = profile.get("gpu"), profile["rendering"]
+        if rendering in {"egl", "sidecar"} and not gpu:
+            problems.append(f"{where}: rendering {rendering!r} needs a gpu section")
+        if gpu and gpu["resource"].startswith("nvidia.com/mig-"):
+            if gpu.get("mig_strategy", "mixed") != "mixed":
+                problems.append(
+                    f"{where}.gpu: {gpu['resource']} is advertised only with the "
+                    "mixed MIG strategy (single strategy exposes MIG devices as nvidia.com/gpu)"
+                )
+        if rendering == "sidecar":
+            if "sidecar" not in data:
+                problems.append(f"{where}: rendering 'sidecar' needs a top-level sidecar section")
+            elif sidecar["gpu_visibility"] != "all":
+                problems.append(
+                    f"{where}: with the device plugin only ONE container of a pod gets the GPU; "
+                    "the Xorg sidecar can reach it only with sidecar.gpu_visibility: all "
+                    "(the NVIDIA runtime shows the sidecar every GPU of the node; use nodes "
+                    "with one GPU) or through a DRA ResourceClaim shared by both containers "
+                    "(see docs/admin/gpu-sharing.md); or use rendering: egl"
+                )
+    return problems
 
 
-def load_catalogue(path: str) -> dict[str, Any]:
-    """Read and validate a YAML or JSON catalogue file."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    if path.endswith(".json"):
-        data = json.loads(text)
-    else:
-        import yaml
+def normalise(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a valid catalogue with every default filled in."""
+    cat = copy.deepcopy(data)
+    cat.setdefault("sizes", {})
+    cat.setdefault("framebuffers", list(DEFAULT_FRAMEBUFFERS))
+    if "sidecar" in cat:
+        cat["sidecar"] = {**DEFAULT_SIDECAR, **cat["sidecar"]}
+    for table in (cat["images"], cat["sizes"]):
+        if table and not any(item.get("default") for item in table.values()):
+            next(iter(table.values()))["default"] = True
+    if not any(p.get("default") for p in cat["profiles"]):
+        cat["profiles"][0]["default"] = True
+    for profile in cat["profiles"]:
+        profile.setdefault("description", "")
+        profile.setdefault("default", False)
+        profile.setdefault("images", list(cat["images"]))
+        profile.setdefault("sizes", list(cat["sizes"]))
+        profile.setdefault("framebuffers", list(cat["framebuffers"]))
+        if profile.get("gpu"):
+            profile["gpu"].setdefault("count", 1)
+    return cat
 
-        data = yaml.safe_load(text)
-    return validate(data)
+
+def validate_catalogue(data: Any, source: str = "catalogue") -> dict[str, Any]:
+    """Validate parsed catalogue data; return it normalised or raise :class:`CatalogueError`."""
+    problems = schema_problems(data)
+    if problems:
+        raise CatalogueError(problems, source)
+    problems = rule_problems(data)
+    if problems:
+        raise CatalogueError(problems, source)
+    return normalise(data)
+
+
+def load_catalogue(path: str | Path) -> dict[str, Any]:
+    """Read a ``.yaml``/``.yml``/``.json`` catalogue file and validate it."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise CatalogueError([f"cannot read {path}: {err.strerror or err}"], str(path)) from err
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except (ValueError, Exception) as err:  # yaml.YAMLError is not a ValueError
+        raise CatalogueError([f"cannot parse {path.name}: {err}"], str(path)) from err
+    return validate_catalogue(data, str(path))

@@ -1,10 +1,9 @@
-"""Build KubeSpawner's ``profile_list`` (with ``profile_options``) from the catalogue.
+"""KubeSpawner ``profile_list`` from a validated catalogue.
 
-One profile per GPU choice; image and CPU/RAM are options of every profile. Overrides are
-merge-safe: ``extra_containers``, ``volumes`` and ``volume_mounts`` are given as dicts
-keyed by name (KubeSpawner merges dicts but replaces lists, which would drop the home
-volume that Zero-to-JupyterHub adds), and strings that KubeSpawner formats with
-``str.format`` have their braces escaped.
+One profile per catalogue entry; its fixed part (GPU resource, node selector on GPU feature
+discovery labels, rendering env, the Xorg sidecar) is the profile's ``kubespawner_override``;
+the image, the CPU/RAM size and the desktop framebuffer are ``profile_options`` with choices.
+Every dict-valued trait is overridden with a dict, which KubeSpawner *merges*.
 """
 
 from __future__ import annotations
@@ -12,129 +11,133 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-X11_VOLUME = "workbench-x11-unix"
-SIDECAR = "workbench-xorg"
+from ..rendering import pod_environment
+from .sidecar import sidecar_overrides
+
+#: GPU feature discovery (GFD) node labels.
+LABEL_PRODUCT = "nvidia.com/gpu.product"
+LABEL_VGPU = "nvidia.com/vgpu.present"
+LABEL_MIG_STRATEGY = "nvidia.com/mig.strategy"
+#: Environment variable the single-user image turns into ``c.WorkbenchDesktop.geometry``.
+ENV_GEOMETRY = "WORKBENCH_DESKTOP_GEOMETRY"
+#: Keys (merge-safe dicts) of the toleration for tainted GPU nodes.
+GPU_TOLERATION_KEY = "zz-workbench-nvidia-gpu"
 
 
-def escape_braces(value: Any) -> Any:
-    """Escape ``{``/``}`` in every string (KubeSpawner expands ``{username}`` etc.)."""
-    if isinstance(value, str):
-        return value.replace("{", "{{").replace("}", "}}")
-    if isinstance(value, list):
-        return [escape_braces(v) for v in value]
-    if isinstance(value, dict):
-        return {k: escape_braces(v) for k, v in value.items()}
-    return value
+def node_selector(profile: dict[str, Any]) -> dict[str, str]:
+    """GFD labels a node must carry for ``profile`` (plus the profile's own selector)."""
+    selector: dict[str, str] = {}
+    gpu = profile.get("gpu") or {}
+    if gpu.get("product"):
+        selector[LABEL_PRODUCT] = gpu["product"]
+    if "vgpu" in gpu:
+        selector[LABEL_VGPU] = "true" if gpu["vgpu"] else "false"
+    if gpu.get("mig_strategy"):
+        selector[LABEL_MIG_STRATEGY] = gpu["mig_strategy"]
+    selector.update(profile.get("node_selector", {}))
+    return selector
 
 
-def rendering_environment(gpu: dict[str, Any]) -> dict[str, str]:
-    """The environment that tells the companion its rendering mode."""
-    env = {"WORKBENCH_RENDERING_MODE": gpu["rendering"]}
-    if gpu["rendering"] == "egl":
-        env["WORKBENCH_VGL_DISPLAY"] = "egl0"
-        env["NVIDIA_DRIVER_CAPABILITIES"] = "all"
-    elif gpu["rendering"] == "sidecar":
-        env.update(
-            WORKBENCH_VGL_DISPLAY=":0",
-            WORKBENCH_SIDECAR_DISPLAY=":0",
-            WORKBENCH_SIDECAR_TIMEOUT="60",
-        )
-    if gpu.get("framebuffer_mib"):
-        env["WORKBENCH_GPU_FRAMEBUFFER_MIB"] = str(gpu["framebuffer_mib"])
-    return env
-
-
-def sidecar_container(gpu: dict[str, Any], image: str) -> dict[str, Any]:
-    """The 3D Xorg container: owns the GPU, serves :0 on the shared X socket directory."""
-    return escape_braces(
-        {
-            "name": SIDECAR,
-            "image": image,
-            "env": [
-                {"name": "DISPLAY", "value": ":0"},
-                {"name": "NVIDIA_DRIVER_CAPABILITIES", "value": "all"},
-            ],
-            "resources": {"limits": {gpu["resource"]: str(gpu["count"])}},
-            "volumeMounts": [{"name": X11_VOLUME, "mountPath": "/tmp/.X11-unix"}],
-            "readinessProbe": {
-                "exec": {"command": ["test", "-S", "/tmp/.X11-unix/X0"]},
-                "periodSeconds": 2,
-                "failureThreshold": 30,
-            },
-            "securityContext": {"runAsUser": 0, "allowPrivilegeEscalation": False},
+def tolerations(profile: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Tolerations keyed by name: the GPU taint for GPU profiles plus the profile's own."""
+    found: dict[str, dict[str, Any]] = {}
+    if profile.get("gpu"):
+        found[GPU_TOLERATION_KEY] = {
+            "key": "nvidia.com/gpu",
+            "operator": "Exists",
+            "effect": "NoSchedule",
         }
-    )
+    for i, toleration in enumerate(profile.get("tolerations", [])):
+        found[f"zz-workbench-{profile['slug']}-{i}"] = dict(toleration)
+    return found
 
 
-def gpu_override(gpu: dict[str, Any], sidecar_image: str | None) -> dict[str, Any]:
-    """The ``kubespawner_override`` of one GPU choice."""
-    override: dict[str, Any] = {
-        "environment": rendering_environment(gpu),
-        "node_selector": dict(gpu["node_selector"]),
-    }
-    if gpu["rendering"] == "sidecar":
-        # One GPU cannot be shared by two containers of a pod with the device plugin:
-        # the sidecar holds it for 3D; CUDA in the notebook needs a DRA claim (docs/admin).
-        override["extra_containers"] = {SIDECAR: sidecar_container(gpu, sidecar_image or "")}
-        override["volumes"] = {X11_VOLUME: {"name": X11_VOLUME, "emptyDir": {}}}
-        override["volume_mounts"] = {
-            X11_VOLUME: {"name": X11_VOLUME, "mountPath": "/tmp/.X11-unix"}
-        }
-    elif gpu["resource"]:
+def profile_override(catalogue: dict[str, Any], profile: dict[str, Any]) -> dict[str, Any]:
+    """The fixed ``kubespawner_override`` of one catalogue profile."""
+    override: dict[str, Any] = {}
+    gpu = profile.get("gpu")
+    if gpu:
         override["extra_resource_limits"] = {gpu["resource"]: str(gpu["count"])}
+    selector = node_selector(profile)
+    if selector:
+        override["node_selector"] = selector
+    tols = tolerations(profile)
+    if tols:
+        override["tolerations"] = tols
+    if profile["rendering"] == "sidecar":
+        override.update(sidecar_overrides(catalogue["sidecar"]))
+    else:
+        override["environment"] = pod_environment(profile["rendering"])
     return override
 
 
-def build_profile_list(catalogue: dict[str, Any]) -> list[dict[str, Any]]:
-    """KubeSpawner ``profile_list``: a profile per GPU choice, image and size as options."""
-    options: dict[str, Any] = {}
-    if catalogue["images"]:
-        options["image"] = {
-            "display_name": "Image",
-            "choices": {
-                image["slug"]: {
-                    "display_name": image["display_name"],
-                    "default": image["default"],
-                    "kubespawner_override": {"image": image["image"]},
-                }
-                for image in catalogue["images"]
-            },
+def _choices(entries: dict[str, dict[str, Any]], slugs: list[str], make) -> dict[str, Any]:
+    choices = {}
+    for slug in slugs:
+        entry = entries[slug]
+        choices[slug] = {
+            "display_name": entry["display_name"],
+            "default": bool(entry.get("default")),
+            "kubespawner_override": make(entry),
         }
-    if catalogue["sizes"]:
+    if choices and not any(c["default"] for c in choices.values()):
+        next(iter(choices.values()))["default"] = True
+    return choices
+
+
+def _size_override(size: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cpu_limit": float(size["cpu"]),
+        "cpu_guarantee": float(size.get("cpu_guarantee", size["cpu"])),
+        "mem_limit": size["memory"],
+        "mem_guarantee": size.get("mem_guarantee", size["memory"]),
+    }
+
+
+def profile_options(catalogue: dict[str, Any], profile: dict[str, Any]) -> dict[str, Any]:
+    """``profile_options``: image, size (CPU/RAM) and framebuffer, each with choices."""
+    options: dict[str, Any] = {
+        "image": {
+            "display_name": "Image",
+            "choices": _choices(
+                catalogue["images"], profile["images"], lambda e: {"image": e["image"]}
+            ),
+        }
+    }
+    if profile["sizes"]:
         options["size"] = {
             "display_name": "CPU and memory",
-            "choices": {
-                size["slug"]: {
-                    "display_name": size["display_name"],
-                    "default": size["default"],
-                    "kubespawner_override": {
-                        "cpu_guarantee": size["cpu"],
-                        "cpu_limit": size["cpu"],
-                        "mem_guarantee": size["memory"],
-                        "mem_limit": size["memory"],
-                    },
-                }
-                for size in catalogue["sizes"]
-            },
+            "choices": _choices(catalogue["sizes"], profile["sizes"], _size_override),
         }
+    framebuffers = {
+        fb: {"display_name": fb, "default": i == 0} for i, fb in enumerate(profile["framebuffers"])
+    }
+    for fb, choice in framebuffers.items():
+        choice["kubespawner_override"] = {"environment": {ENV_GEOMETRY: fb}}
+    options["framebuffer"] = {"display_name": "Desktop size", "choices": framebuffers}
+    return options
+
+
+def build_profile_list(catalogue: dict[str, Any]) -> list[dict[str, Any]]:
+    """KubeSpawner ``profile_list`` (a list, as Zero-to-JupyterHub's values require)."""
     profiles = []
-    for gpu in catalogue["gpus"]:
-        profile: dict[str, Any] = {
-            "display_name": gpu["display_name"],
-            "slug": gpu["slug"],
-            "description": gpu["description"] or _describe(gpu),
-            "kubespawner_override": gpu_override(gpu, catalogue.get("sidecar_image")),
+    for profile in catalogue["profiles"]:
+        entry: dict[str, Any] = {
+            "display_name": profile["display_name"],
+            "slug": profile["slug"],
+            "description": profile.get("description", ""),
+            "default": bool(profile.get("default")),
+            "kubespawner_override": profile_override(catalogue, profile),
+            "profile_options": profile_options(catalogue, profile),
         }
-        if gpu["default"]:
-            profile["default"] = True
-        if options:
-            profile["profile_options"] = copy.deepcopy(options)
-        profiles.append(profile)
-    return profiles
+        profiles.append(entry)
+    return copy.deepcopy(profiles)
 
 
-def _describe(gpu: dict[str, Any]) -> str:
-    if not gpu["resource"]:
-        return "No GPU: software rendering"
-    fb = f", {gpu['framebuffer_mib']} MiB framebuffer" if gpu.get("framebuffer_mib") else ""
-    return f"{gpu['count']} x {gpu['resource']}{fb}; 3D rendering: {gpu['rendering']}"
+def default_user_options(profile: dict[str, Any]) -> dict[str, str]:
+    """``user_options`` choosing ``profile`` with each option's default choice."""
+    options = {"profile": profile["slug"]}
+    for name, option in profile.get("profile_options", {}).items():
+        choice = next(slug for slug, c in option["choices"].items() if c.get("default"))
+        options[name] = choice
+    return options
