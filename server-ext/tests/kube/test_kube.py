@@ -72,7 +72,7 @@ Z2JH_HOME_MOUNT = {
 @pytest.fixture(scope="module")
 def pod_validator():
     if not POD_SCHEMA.is_file():
-        pytest.skip(f"pod schema fixture missing: {POD_SCHEMA}")
+        pytest.fail(f"pod schema fixture missing: {POD_SCHEMA}")
     schema = json.loads(POD_SCHEMA.read_text())
     # The standalone-strict schema inlines every definition; resolve any $ref offline anyway.
     from referencing import Registry, Resource
@@ -88,7 +88,7 @@ def pod_validator():
 def values_validator():
     path = K8S / "values.schema.json"
     if not path.is_file():
-        pytest.skip(f"Z2JH values schema fixture missing: {path}")
+        pytest.fail(f"Z2JH values schema fixture missing: {path}")
     return Draft7Validator(json.loads(path.read_text()))
 
 
@@ -388,7 +388,7 @@ def chart_values(name="z2jh-values.yaml"):
     """The chart's default values (Helm validates the MERGED values against the schema)."""
     path = K8S / name
     if not path.is_file():
-        pytest.skip(f"fixture missing: {path}")
+        pytest.fail(f"fixture missing: {path}")
     return yaml.safe_load(path.read_text())
 
 
@@ -408,7 +408,7 @@ def test_values_validate_against_z2jh_schema(base, catalogue, values_validator):
 def test_values_also_valid_against_yaml_schema(catalogue):
     path = K8S / "values.schema.yaml"
     if not path.is_file():
-        pytest.skip(f"fixture missing: {path}")
+        pytest.fail(f"fixture missing: {path}")
     validator = Draft7Validator(yaml.safe_load(path.read_text()))
     merged = helm_merge(chart_values(), values_document(catalogue))
     assert schema_errors(validator, merged) == []
