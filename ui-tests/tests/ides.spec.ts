@@ -24,6 +24,10 @@ test.describe('Web IDEs', () => {
     const catalogue = await (await request.get(`${baseURL}/${API}`)).json();
     const vscode = catalogue.backends.find((b: any) => b.name === 'vscode');
     expect(vscode.available, 'code-server is installed by make').toBe(true);
+    // Unique names: a retry must not trip over the files of the attempt before it.
+    const stamp = `${Date.now()}-${test.info().retry}`;
+    const fromJupyter = `from-jupyter-${stamp}.txt`;
+    const fromVSCode = `from-vscode-${stamp}.txt`;
 
     // A file created through JupyterLab's file browser …
     await page.evaluate(async () => {
@@ -31,7 +35,7 @@ test.describe('Web IDEs', () => {
         path: '/'
       });
     });
-    await page.evaluate(async () => {
+    await page.evaluate(async name => {
       const model = await window.jupyterapp.serviceManager.contents.newUntitled(
         {
           path: '',
@@ -39,11 +43,8 @@ test.describe('Web IDEs', () => {
           ext: '.txt'
         }
       );
-      await window.jupyterapp.serviceManager.contents.rename(
-        model.path,
-        'from-jupyter.txt'
-      );
-    });
+      await window.jupyterapp.serviceManager.contents.rename(model.path, name);
+    }, fromJupyter);
 
     await page
       .locator('.jp-LauncherCard', {
@@ -63,7 +64,7 @@ test.describe('Web IDEs', () => {
     // Trust/welcome dialogs are disabled by flags; the explorer shows the Jupyter root.
     await frame.locator('body').click();
     await page.keyboard.press('Control+Shift+E');
-    await expect(frame.getByText('from-jupyter.txt')).toBeVisible({
+    await expect(frame.getByText(fromJupyter)).toBeVisible({
       timeout: 60000
     });
 
@@ -85,27 +86,23 @@ test.describe('Web IDEs', () => {
     await page.waitForTimeout(3000);
     const input = frame.locator('.xterm-helper-textarea').first();
     await input.focus();
-    await input.pressSequentially(
-      'echo workbench-terminal-ok > from-vscode.txt'
-    );
+    await input.pressSequentially(`echo workbench-terminal-ok > ${fromVSCode}`);
     await input.press('Enter');
+    // The shell creates the file before echo writes it: wait for the content, not the name.
     await expect
       .poll(
-        async () =>
-          (
-            await request.get(
-              `${baseURL}/api/contents/from-vscode.txt?content=1`
-            )
-          ).status(),
+        async () => {
+          const response = await request.get(
+            `${baseURL}/api/contents/${fromVSCode}?content=1&format=text`
+          );
+          return response.ok() ? (await response.json()).content.trim() : '';
+        },
         { timeout: 30000 }
       )
-      .toBe(200);
-    const file = await (
-      await request.get(
-        `${baseURL}/api/contents/from-vscode.txt?content=1&format=text`
-      )
-    ).json();
-    expect(file.content.trim()).toBe('workbench-terminal-ok');
+      .toBe('workbench-terminal-ok');
+    for (const name of [fromJupyter, fromVSCode]) {
+      await request.delete(`${baseURL}/api/contents/${name}`);
+    }
   });
 
   test('RStudio (double) starts, opens and shows its page', async ({
