@@ -16,6 +16,10 @@ States::
 * The last :data:`LOG_LINES` lines of output are kept per backend.
 * Stopping sends SIGTERM to the whole process group, SIGKILL after the grace period,
   and removes the backend's socket directory.
+* A program that can only listen on a loopback port (an allowed fallback, see
+  :mod:`jupyter_workbench.loopback`) is bridged from its unix socket once the port's
+  listener is verified to be the program's own; a port lost to another process is
+  never used: the start is retried on a fresh port, at most :data:`PORT_ATTEMPTS` times.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import time
 from typing import Any
 
 from .backends.base import Backend, BackendError, LaunchContext, LaunchPlan
+from .loopback import PortOwner, UnixToLoopbackBridge, port_owner
 
 #: Log lines kept per backend.
 LOG_LINES = 500
@@ -44,6 +49,8 @@ BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 #: Seconds of uptime after which a crash no longer counts as "in a row".
 STABLE_AFTER = 60.0
+#: Starts tried on fresh loopback ports when another process took the port first.
+PORT_ATTEMPTS = 3
 
 
 class State(str, enum.Enum):
@@ -96,6 +103,9 @@ class ManagedProcess:
         self._restart_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._stopping = False
+        self.loopback_port: int | None = None
+        self._bridge: UnixToLoopbackBridge | None = None
+        self._port_taken = False
 
     # ------------------------------------------------------------------ public API
     @property
@@ -169,6 +179,7 @@ class ManagedProcess:
             if self.next_restart_at
             else None,
             "log_tail": list(self.logs)[-log_tail:] if log_tail else [],
+            "loopback_port": self.loopback_port,
         }
 
     # ------------------------------------------------------------------ internals
@@ -199,29 +210,33 @@ class ManagedProcess:
             self._set_state(State.STARTING)
             self.started_at = time.time()
             self.ready_at = None
-            try:
-                plan = await self.backend.launch_plan(self.ctx)
-                self._prepare_socket_dir()
-                await self._spawn(plan)
-            except BackendError as err:
-                self.error = str(err) + (f" — {err.hint}" if err.hint else "")
+            for attempt in range(1, PORT_ATTEMPTS + 1):
+                try:
+                    plan = await self.backend.launch_plan(self.ctx)
+                    self._prepare_socket_dir()
+                    await self._spawn(plan)
+                except BackendError as err:
+                    self.error = str(err) + (f" — {err.hint}" if err.hint else "")
+                    self._append_log(f"[workbench] {self.error}")
+                    self._set_state(State.FAILED)
+                    return
+                except OSError as err:
+                    self.error = f"could not start {self.backend.name}: {err.strerror or err}"
+                    self._append_log(f"[workbench] {self.error}")
+                    self._set_state(State.FAILED)
+                    return
+                ready = await self._wait_ready()
+                if ready:
+                    self._secure_socket()
+                    self.ready_at = time.time()
+                    self._set_state(State.RUNNING)
+                    return
+                await self._terminate_group()
+                await self._cleanup(remove_dir=False)
                 self._append_log(f"[workbench] {self.error}")
-                self._set_state(State.FAILED)
-                return
-            except OSError as err:
-                self.error = f"could not start {self.backend.name}: {err.strerror or err}"
-                self._append_log(f"[workbench] {self.error}")
-                self._set_state(State.FAILED)
-                return
-            ready = await self._wait_ready()
-            if ready:
-                self._secure_socket()
-                self.ready_at = time.time()
-                self._set_state(State.RUNNING)
-                return
-            await self._terminate_group()
-            await self._cleanup(remove_dir=False)
-            self._append_log(f"[workbench] {self.error}")
+                if not self._port_taken or attempt == PORT_ATTEMPTS:
+                    break
+                self._append_log("[workbench] trying again on another loopback port")
             self._set_state(State.FAILED)
 
     def _prepare_socket_dir(self) -> None:
@@ -239,6 +254,16 @@ class ManagedProcess:
     async def _spawn(self, plan: LaunchPlan) -> None:
         env = dict(os.environ)
         env.update(plan.env)
+        self._port_taken = False
+        self.loopback_port = None
+        if plan.loopback_port is not None:
+            self.loopback_port = plan.loopback_port.getsockname()[1]
+            plan.loopback_port.close()
+            self._append_log(
+                f"[workbench] {self.backend.name} cannot listen on a unix socket: it listens on "
+                f"127.0.0.1:{self.loopback_port} (reachable by other users of this machine), "
+                "bridged from its unix socket"
+            )
         self._append_log(f"[workbench] starting: {' '.join(plan.argv)}")
         # Popen rather than asyncio's subprocess: asyncio's wait() also waits for the output
         # pipe to close, which a session's grandchildren may keep open long after the
@@ -284,7 +309,25 @@ class ManagedProcess:
                 self.error = (
                     f"{self.backend.name} exited with code {proc.returncode} before it was ready"
                 )
+                if (
+                    self.loopback_port
+                    and port_owner(self.loopback_port, proc.pid) is PortOwner.FOREIGN
+                ):
+                    self._port_taken = True
+                    self.error += f" (port {self.loopback_port} was taken by another process)"
                 return False
+            if self.loopback_port and self._bridge is None:
+                owner = port_owner(self.loopback_port, proc.pid)
+                if owner is PortOwner.FOREIGN:
+                    self._port_taken = True
+                    self.error = (
+                        f"port {self.loopback_port} was taken by another process; "
+                        f"{self.backend.name}'s traffic is never sent there"
+                    )
+                    return False
+                if owner is PortOwner.OURS:
+                    self._bridge = UnixToLoopbackBridge(self.ctx.socket_path, self.loopback_port)
+                    await self._bridge.start()
             if os.path.exists(self.ctx.socket_path) and await probe.check(self.ctx.socket_path):
                 return True
             if time.monotonic() >= deadline:
@@ -358,6 +401,9 @@ class ManagedProcess:
         await self._drain_reader()
 
     async def _cleanup(self, remove_dir: bool = True) -> None:
+        if self._bridge is not None:
+            await self._bridge.close()
+            self._bridge = None
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.ctx.socket_path)
         try:

@@ -11,6 +11,7 @@ import asyncio
 import os
 import re
 import shutil
+import socket
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -82,11 +83,18 @@ class LaunchContext:
 
 @dataclass
 class LaunchPlan:
-    """The process to spawn: argv, extra environment and working directory."""
+    """The process to spawn: argv, extra environment and working directory.
+
+    ``loopback_port`` is only for programs that cannot listen on a unix socket (see
+    :mod:`jupyter_workbench.loopback`): a bound ``127.0.0.1`` socket whose port the
+    program was told to listen on. The supervisor releases it just before the spawn and
+    bridges the backend's unix socket to that port once the listener is the program's.
+    """
 
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
+    loopback_port: socket.socket | None = None
 
 
 class Backend(LoggingConfigurable):

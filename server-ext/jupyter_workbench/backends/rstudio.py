@@ -6,8 +6,12 @@ The flags are those jupyter-rsession-proxy 2.5 passes (``--auth-none=1
 optional ones are passed only when ``rserver --help`` lists them (probed once, cached):
 ``--www-root-path``, ``--server-data-dir``, ``--database-config-file``,
 ``--rsession-which-r``, ``--www-thread-pool-size`` and ``--www-socket``. An rserver
-without ``--www-socket`` (releases before 2023.03) is reported as unavailable with an
-upgrade hint rather than started on a TCP port: every backend stays on a unix socket.
+without ``--www-socket`` (releases before 2023.03) is by default reported as unavailable
+with an upgrade hint rather than started on a TCP port. An admin who accepts a port that
+every user of the node can reach sets ``c.RStudioBackend.loopback_fallback = True``: it
+then listens on ``--www-address=127.0.0.1 --www-port=<port>``, the port chosen by the
+kernel and verified to be rserver's before the supervisor bridges the unix socket to it
+(:mod:`jupyter_workbench.loopback`).
 Each session gets a private data directory, an sqlite database config and its own
 cookie key.
 
@@ -23,11 +27,12 @@ import re
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from traitlets import Dict, Int, List, Unicode, default
+from traitlets import Bool, Dict, Int, List, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 from ..ides.keyfiles import fix_hint, unreadable_files
 from ..ides.rewrite import location_rewriter
+from ..loopback import reserve_loopback_port
 from ..readiness import ReadinessProbe
 from .base import (
     Backend,
@@ -71,6 +76,12 @@ class RStudioBackend(Backend):
     ).tag(config=True)
     r_path = Unicode("", help="R executable for this tile (--rsession-which-r).").tag(config=True)
     thread_pool_size = Int(2, help="--www-thread-pool-size, when supported.").tag(config=True)
+    loopback_fallback = Bool(
+        False,
+        help="For an rserver without --www-socket (before 2023.03): listen on a loopback "
+        "port chosen by the kernel, bridged from the unix socket. Any user of this machine "
+        "can reach that port (RStudio runs with --auth-none), so this is off by default.",
+    ).tag(config=True)
 
     @default("name")
     def _default_name(self) -> str:
@@ -125,8 +136,11 @@ class RStudioBackend(Backend):
                 "(https://posit.co/download/rstudio-server/)",
             )
         exe, version, flags = probe
-        details = {"www_socket": "--www-socket" in flags}
-        if "--www-socket" not in flags:
+        details = {
+            "www_socket": "--www-socket" in flags,
+            "transport": "unix" if "--www-socket" in flags else "loopback",
+        }
+        if "--www-socket" not in flags and not (self.loopback_fallback and "--www-port" in flags):
             return Detection(
                 available=False,
                 version=version,
@@ -134,7 +148,9 @@ class RStudioBackend(Backend):
                 details=details,
                 reason=f"RStudio Server {version or ''} cannot listen on a unix socket "
                 "(no --www-socket); Jupyter Workbench never opens a TCP port for it",
-                install_hint="Upgrade RStudio Server to 2023.03 or later",
+                install_hint="Upgrade RStudio Server to 2023.03 or later (or, accepting a "
+                "loopback port other users can reach, set "
+                "c.RStudioBackend.loopback_fallback = True)",
             )
         if self.r_path and not os.access(self.r_path, os.X_OK):
             return Detection(
@@ -147,8 +163,13 @@ class RStudioBackend(Backend):
             )
         return Detection(available=True, version=version, executable=exe, details=details)
 
-    def command(self, ctx: LaunchContext, exe: str, flags: set[str]) -> list[str]:
-        """The exact rserver command line for the flags this version supports."""
+    def command(
+        self, ctx: LaunchContext, exe: str, flags: set[str], port: int | None = None
+    ) -> list[str]:
+        """The exact rserver command line for the flags this version supports.
+
+        ``port``: the loopback port, for an rserver without ``--www-socket``.
+        """
         data_dir = os.path.join(ctx.socket_dir, "data")
         argv = [
             exe,
@@ -171,6 +192,8 @@ class RStudioBackend(Backend):
             value = values[flag]
             if flag in flags and value:
                 argv.append(f"{flag}={value}")
+        if "--www-socket" not in flags and port is not None:
+            argv += ["--www-address=127.0.0.1", f"--www-port={port}"]
         return argv
 
     async def launch_plan(self, ctx: LaunchContext) -> LaunchPlan:
@@ -192,7 +215,20 @@ class RStudioBackend(Backend):
         with open(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
             handle.write(f"provider=sqlite\ndirectory={os.path.join(ctx.socket_dir, 'data')}\n")
         env = {"RSTUDIO_DATA_HOME": os.path.join(ctx.socket_dir, "data"), **self.render_env(ctx)}
-        return LaunchPlan(argv=self.command(ctx, exe, flags), env=env, cwd=ctx.root_dir)
+        if "--www-socket" in flags:
+            return LaunchPlan(argv=self.command(ctx, exe, flags), env=env, cwd=ctx.root_dir)
+        if not (self.loopback_fallback and "--www-port" in flags):
+            raise BackendError(
+                "this rserver cannot listen on a unix socket (no --www-socket)",
+                hint="Upgrade RStudio Server to 2023.03 or later",
+            )
+        reserved = reserve_loopback_port()
+        return LaunchPlan(
+            argv=self.command(ctx, exe, flags, port=reserved.getsockname()[1]),
+            env=env,
+            cwd=ctx.root_dir,
+            loopback_port=reserved,
+        )
 
 
 def rstudio_backends(app: WorkbenchApp) -> list[Backend]:
