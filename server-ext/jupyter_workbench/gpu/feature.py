@@ -114,7 +114,7 @@ class StreamHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHa
         if self._paused or self.ws_connection is None or self.ws_connection.is_closing():
             return
         try:
-            self.write_message(json.dumps({"type": "snapshot", "data": snapshot}))
+            self.write_message(monitor_of(self.extensionapp).stream_message(snapshot))
         except websocket.WebSocketClosedError:
             self.on_close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import threading
 import time
 from typing import Any, Callable
@@ -130,6 +131,7 @@ class GPUMonitor(LoggingConfigurable):
         self._latest: dict[str, Any] | None = None
         self._sample_started: float | None = None
         self._subscribers: set[Callable[[dict[str, Any]], None]] = set()
+        self._encoded: tuple[dict[str, Any], str] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.history = History(self.interval, self.history_hours)
         self.cycles = 0
@@ -316,10 +318,24 @@ class GPUMonitor(LoggingConfigurable):
         """How many clients are subscribed."""
         return len(self._subscribers)
 
+    def stream_message(self, snapshot: dict[str, Any]) -> str:
+        """The WebSocket message for ``snapshot``, JSON-encoded once for every subscriber.
+
+        Snapshots published by the sampler are encoded in its thread, off the event loop;
+        any other snapshot (the first one a client gets, a stall) is encoded here once.
+        """
+        cached = self._encoded
+        if cached is not None and cached[0] is snapshot:
+            return cached[1]
+        message = json.dumps({"type": "snapshot", "data": snapshot})
+        self._encoded = (snapshot, message)
+        return message
+
     def _publish(self, snapshot: dict[str, Any]) -> None:
         loop = self._loop
         if loop is None or loop.is_closed() or not self._subscribers:
             return
+        self.stream_message(snapshot)  # in the sampler thread
 
         def deliver() -> None:
             for callback in list(self._subscribers):

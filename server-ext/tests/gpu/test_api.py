@@ -89,7 +89,15 @@ async def test_stream_requires_auth(jp_ws_fetch):
     assert info.value.code in {401, 403}
 
 
-async def test_one_sampler_serves_200_subscribers(jp_ws_fetch, jp_serverapp):
+async def test_one_sampler_serves_200_subscribers(jp_ws_fetch, jp_serverapp, monkeypatch):
+    encodes = []
+    real_dumps = json.dumps
+
+    def counting_dumps(obj, *args, **kwargs):
+        encodes.append(1)
+        return real_dumps(obj, *args, **kwargs)
+
+    monkeypatch.setattr(json, "dumps", counting_dumps)  # every json.dumps in the process
     clients = [await jp_ws_fetch("workbench", "api", "gpu", "stream") for _ in range(200)]
     try:
         mon = monitor(jp_serverapp)
@@ -97,6 +105,7 @@ async def test_one_sampler_serves_200_subscribers(jp_ws_fetch, jp_serverapp):
         first = [json.loads(await c.read_message()) for c in clients]
         assert all(m["type"] == "snapshot" and m["data"]["gpus"] for m in first)
         cycles = mon.cycles
+        encodes.clear()
         await asyncio.sleep(1.6)
         # Every client got the next samples, from the one sampler (not one loop per client).
         for client in clients:
@@ -104,6 +113,8 @@ async def test_one_sampler_serves_200_subscribers(jp_ws_fetch, jp_serverapp):
             assert message["type"] == "snapshot"
         new_cycles = mon.cycles - cycles
         assert 2 <= new_cycles <= 5, new_cycles
+        # Each sample is JSON-encoded once for all 200 subscribers, not once per subscriber.
+        assert len(encodes) <= new_cycles + 1, (len(encodes), new_cycles)
         threads = [
             t for t in __import__("threading").enumerate() if t.name == "workbench-gpu-sampler"
         ]
