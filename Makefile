@@ -25,7 +25,7 @@ LABEXT_DIR := $(ROOT)/server-ext/jupyter_workbench/labextensions/@jupyter-workbe
 TS_SOURCES := $(shell find packages/*/src packages/*/style packages/*/schema packages/*/package.json -type f 2>/dev/null)
 
 .PHONY: help bootstrap start test lint lint-fix jest pytest galata check-wheel build \
-	bench-desktop bench-ides bench-gpu bench clean
+	bench-desktop bench-ides bench-gpu bench device-check-prep clean
 
 help:
 	@echo "make start   bootstrap everything and open JupyterLab with the Workbench (port $(PORT))"
@@ -108,6 +108,14 @@ galata:
 check-wheel:
 	bash scripts/check-wheel.sh
 
+# ---------------------------------------------------------------- GPU device check
+# For a lent GPU machine (see scripts/gpu-device-check.sh): our wheel and nvidia-ml-py's in
+# .device/, carried there; the machine has no network and needs no build.
+device-check-prep: bootstrap
+	rm -rf .device && mkdir -p .device
+	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(PY) -m build --wheel --outdir .device server-ext
+	$(PY) -m pip download -q --no-deps --only-binary=:all: -d .device "nvidia-ml-py>=12"
+
 # ---------------------------------------------------------------- benchmarks
 bench-desktop: bootstrap
 	$(PY) bench/desktop/run.py
@@ -121,4 +129,4 @@ bench-gpu: bootstrap
 bench: bench-desktop bench-ides bench-gpu
 
 clean:
-	rm -rf $(STAMPS) $(LABEXT_DIR) packages/*/lib packages/*/tsconfig.tsbuildinfo server-ext/dist
+	rm -rf $(STAMPS) $(LABEXT_DIR) packages/*/lib packages/*/tsconfig.tsbuildinfo server-ext/dist .device

@@ -151,7 +151,9 @@ class GPUMonitor(LoggingConfigurable):
                 return NoSource("GPUMonitor.source is 'replay' but no replay_file is set")
             return ReplaySource(self.replay_file, self.replay_section)
         if self.source == "nvidia-smi":
-            return NvidiaSmiSource(timeout=self.nvidia_smi_timeout)
+            return NvidiaSmiSource(
+                timeout=self.nvidia_smi_timeout, slow_interval=self.slow_interval
+            )
         if self.source == "none":
             return NoSource("GPU monitoring is switched off (GPUMonitor.source = 'none')")
         if self.source == "nvml":

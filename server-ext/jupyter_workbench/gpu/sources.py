@@ -14,6 +14,7 @@ from typing import Any
 
 from .model import empty_snapshot, snapshot_from_tree
 from .parse import parse_any, parse_xml
+from .smi_query import QUERY, merge_fast, parse_query_csv, query_argv
 
 
 class ReplaySource:
@@ -45,28 +46,68 @@ class ReplaySource:
 
 
 class NvidiaSmiSource:
-    """Runs ``nvidia-smi -q -x`` (bounded by a timeout) and parses it."""
+    """``nvidia-smi`` (bounded by a timeout): the full ``-q -x`` every ``slow_interval``,
+    only the fast ``--query-gpu`` metrics in between (see :mod:`.smi_query`)."""
 
     name = "nvidia-smi"
 
-    def __init__(self, executable: str | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self, executable: str | None = None, timeout: float = 10.0, slow_interval: float = 30.0
+    ) -> None:
         self.executable = executable or shutil.which("nvidia-smi")
         self.timeout = timeout
+        self.slow_interval = slow_interval
+        self._full: dict[str, Any] | None = None
+        self._full_at = 0.0
+        #: False once this driver's nvidia-smi refused the fast query: full reads only.
+        self.fast_query_works = True
 
     def sample(self) -> dict[str, Any]:
-        """One ``nvidia-smi -q -x`` run."""
+        """A fast sample on top of the last full one, or a full one when that is due."""
         now = time.time()
+        due = self._full is None or time.monotonic() - self._full_at >= self.slow_interval
+        if not due and self.fast_query_works and self.executable:
+            assert self._full is not None
+            merged = self._fast(now)
+            if merged is not None:
+                return merged
+        snapshot = self._full_sample(now)
+        if snapshot["gpus"]:
+            self._full, self._full_at = snapshot, time.monotonic()
+        else:
+            self._full = None
+        return snapshot
+
+    def _run(self, argv: list[str]) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(argv, capture_output=True, timeout=self.timeout, check=False)
+
+    def _fast(self, now: float) -> dict[str, Any] | None:
+        """The fast query merged into the last full snapshot; ``None``: read everything."""
+        try:
+            proc = self._run(query_argv(self.executable or "nvidia-smi"))
+        except (subprocess.TimeoutExpired, OSError):
+            return None
+        if proc.returncode != 0:
+            message = (proc.stdout or proc.stderr).decode("utf-8", "replace").lower()
+            if "not a valid field" in message or "invalid" in message:
+                self.fast_query_works = False
+            return None
+        try:
+            rows = parse_query_csv(proc.stdout.decode("utf-8", "replace"), QUERY)
+        except ValueError:
+            self.fast_query_works = False
+            return None
+        assert self._full is not None
+        return merge_fast(self._full, rows, now)
+
+    def _full_sample(self, now: float) -> dict[str, Any]:
+        """One ``nvidia-smi -q -x`` run."""
         if not self.executable:
             return empty_snapshot(
                 self.name, "no-driver", "No NVIDIA driver: nvidia-smi is not installed", now
             )
         try:
-            proc = subprocess.run(
-                [self.executable, "-q", "-x"],
-                capture_output=True,
-                timeout=self.timeout,
-                check=False,
-            )
+            proc = self._run([self.executable, "-q", "-x"])
         except subprocess.TimeoutExpired:
             return empty_snapshot(
                 self.name, "error", f"nvidia-smi did not answer within {self.timeout:g} s", now
@@ -114,7 +155,7 @@ def auto_source(nvml_module: Any = None, timeout: float = 10.0, slow_interval: f
         why = source.init_error
     smi = shutil.which("nvidia-smi")
     if smi:
-        return NvidiaSmiSource(smi, timeout)
+        return NvidiaSmiSource(smi, timeout, slow_interval)
     if os.path.exists("/proc/driver/nvidia/version"):
         return NoSource(f"The NVIDIA driver is loaded but NVML is unusable: {why}")
     return NoSource(f"No NVIDIA driver in this session ({why or 'libnvidia-ml not found'})")
