@@ -27,6 +27,8 @@ import enum
 import os
 import socket
 
+from .proctable import live_group_members
+
 _LISTEN = "0A"
 _LOOPBACK_V4 = "0100007F"  # 127.0.0.1 in /proc/net/tcp's little-endian hex
 
@@ -68,22 +70,6 @@ def _listening_inodes(port: int, table: str = "/proc/net/tcp") -> set[int]:
     return inodes
 
 
-def _group_members(pgid: int) -> list[int]:
-    """PIDs whose process group is ``pgid``."""
-    members: list[int] = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if len(fields) > 2 and int(fields[2]) == pgid:
-            members.append(int(entry))
-    return members
-
-
 def _socket_inodes(pid: int) -> set[int]:
     inodes: set[int] = set()
     try:
@@ -103,7 +89,7 @@ def port_owner(port: int, pgid: int) -> PortOwner:
     listening = _listening_inodes(port)
     if not listening:
         return PortOwner.NOBODY
-    for pid in _group_members(pgid):
+    for pid in live_group_members(pgid):
         if _socket_inodes(pid) & listening:
             return PortOwner.OURS
     return PortOwner.FOREIGN

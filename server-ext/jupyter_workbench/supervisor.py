@@ -38,6 +38,7 @@ from typing import Any
 
 from .backends.base import Backend, BackendError, LaunchContext, LaunchPlan
 from .loopback import PortOwner, UnixToLoopbackBridge, port_owner
+from .proctable import live_group_members
 
 #: Log lines kept per backend.
 LOG_LINES = 500
@@ -466,17 +467,7 @@ def _group_alive(pgid: int) -> bool:
     except PermissionError:
         return True
     # killpg(0) succeeds for zombies too: look for a live member.
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != b"Z":
-            return True
-    return False
+    return bool(live_group_members(pgid))
 
 
 class Supervisor:
