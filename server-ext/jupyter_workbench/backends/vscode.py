@@ -30,6 +30,7 @@ from typing import Any
 
 from traitlets import Unicode, default
 
+from ..ides.noderange import satisfies
 from ..readiness import ReadinessProbe
 from .base import (
     Backend,
@@ -125,7 +126,24 @@ class VSCodeBackend(Backend):
         exe, flavour, version, flags = probe
         details: dict[str, Any] = {"flavour": flavour}
         if flavour == "code-server":
-            details.update(_node_fit(exe))
+            details.update(await node_fit(exe))
+        if details.get("node_fits") is False:
+            node = details.get("node")
+            found = (
+                f"{node} is {details.get('node_version') or 'unusable'}"
+                if node
+                else "there is no node on PATH"
+            )
+            return Detection(
+                available=False,
+                version=version,
+                executable=exe,
+                details=details,
+                reason=f"code-server {version} needs Node {details.get('node_required')}, "
+                f"but {found}",
+                install_hint=f"Install Node {details.get('node_required')} (nvm, NodeSource), "
+                "or code-server's standalone release, which bundles its own Node",
+            )
         if not ({"--socket", "--socket-path"} & flags):
             return Detection(
                 available=False,
@@ -199,14 +217,46 @@ class VSCodeBackend(Backend):
         return ""
 
 
-def _node_fit(exe: str) -> dict[str, Any]:
-    """Whether the Node that runs code-server fits its ``engines.node``."""
-    real = os.path.realpath(exe)
-    package = os.path.join(os.path.dirname(os.path.dirname(real)), "package.json")
-    try:
-        with open(package, encoding="utf-8") as handle:
-            wanted = json.load(handle).get("engines", {}).get("node")
-    except (OSError, ValueError):
+def _code_server_package(exe: str) -> tuple[str, dict[str, Any]] | None:
+    """code-server's package root and package.json, found upwards from its real path.
+
+    npm installs link ``bin/code-server`` to ``<root>/out/node/entry.js``; the standalone
+    release has ``<root>/bin/code-server`` (a script) next to ``<root>/lib/node``.
+    """
+    folder = os.path.dirname(os.path.realpath(exe))
+    for _ in range(5):
+        try:
+            with open(os.path.join(folder, "package.json"), encoding="utf-8") as handle:
+                data = json.load(handle)
+            if data.get("name") == "code-server":
+                return folder, data
+        except (OSError, ValueError):
+            pass
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return None
+
+
+async def node_fit(exe: str) -> dict[str, Any]:
+    """Which Node runs code-server, its version, and whether it fits ``engines.node``."""
+    package = _code_server_package(exe)
+    if package is None:
         return {}
-    node = find_executable(["node"])
-    return {"node_required": wanted, "node": node}
+    root, data = package
+    wanted = (data.get("engines") or {}).get("node")
+    bundled = os.path.join(root, "lib", "node")
+    node = bundled if os.access(bundled, os.X_OK) else find_executable(["node"])
+    info: dict[str, Any] = {
+        "node_required": wanted,
+        "node": node,
+        "node_bundled": node == bundled,
+        "node_version": None,
+        "node_fits": False if node is None else None,
+    }
+    if node is not None:
+        out = await program_version([node, "--version"], timeout=10)
+        info["node_version"] = out.splitlines()[0].strip() if out else None
+        info["node_fits"] = satisfies(out or "", wanted or "") if out else False
+    return info
