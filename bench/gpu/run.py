@@ -7,8 +7,8 @@
    with the Workbench replaying a real capture, CPU time of that process over a window —
    against, in the same run, a per-subscriber polling loop (each subscriber sampling the
    same source at 1 Hz in its own thread, as jupyterlab-nvdashboard does per chart).
-3. JavaScript the gpu labextension loads at JupyterLab start (remoteEntry + eager chunks)
-   vs what it loads when the panel opens.
+3. JavaScript of the gpu labextension that headless Chromium fetches at JupyterLab start,
+   and what it fetches when the panel opens (bench/gpu/loads.mjs).
 
 Usage: python bench/gpu/run.py [--seconds 10]
 """
@@ -172,17 +172,55 @@ def polling_cpu(subscribers: int, seconds: float) -> float:
     return used / seconds * 100
 
 
-def labextension_js() -> tuple[int, int]:
-    static = (
-        REPO
-        / "server-ext/jupyter_workbench/labextensions/@jupyter-workbench/gpu/static"
+def labextension_js() -> dict[str, dict[str, int]]:
+    """Files of the gpu labextension Chromium fetches at JupyterLab start, then for the panel.
+
+    Measured in a real browser (bench/gpu/loads.mjs) against `jupyter lab` replaying the
+    capture, so what is eager and what is lazy is what webpack really does.
+    """
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="wb-bench-gpu-js-")
+    config = Path(workdir) / "cfg.py"
+    config.write_text(
+        "c.ServerApp.token = 'bench'\nc.ServerApp.allow_root = True\n"
+        f"c.ServerApp.root_dir = {workdir!r}\nc.LabApp.expose_app_in_browser = True\n"
+        # A fresh workspace: a saved one could reopen the panel at start.
+        f"c.LabApp.workspaces_dir = {workdir!r}\n"
+        "c.GPUMonitor.source = 'replay'\n"
+        f"c.GPUMonitor.replay_file = {str(CAPTURE)!r}\n"
     )
-    files = {p.name: p.stat().st_size for p in static.glob("*.js")}
-    start = sum(
-        size for name, size in files.items() if not name.startswith("lib_panel_js")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            f"--config={config}",
+            f"--port={port}",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    lazy = sum(size for name, size in files.items() if name.startswith("lib_panel_js"))
-    return start, lazy
+    try:
+        url = f"http://127.0.0.1:{port}/lab?token=bench"
+        for _ in range(300):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        out = subprocess.run(
+            ["node", str(REPO / "bench/gpu/loads.mjs"), url],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def main() -> None:
@@ -201,14 +239,18 @@ def main() -> None:
         polling = polling_cpu(count, args.seconds)
         ratio = polling / shared if shared else float("inf")
         print(f"  {count:>11}  {shared:>13.2f}%  {polling:>21.2f}%  {ratio:5.1f}x")
-    start, lazy = labextension_js()
+    files = labextension_js()
     print(
-        "\n== gpu labextension JavaScript (bytes on disk, development build if built so)"
+        "\n== gpu labextension JavaScript fetched by Chromium (bytes; the build `make` made)"
     )
-    print(
-        f"  loaded at JupyterLab start (remoteEntry, plugin, shared services, style): {start}"
-    )
-    print(f"  loaded when the panel first opens (panel and charts): {lazy}")
+    for phase, label in (
+        ("start", "at JupyterLab start"),
+        ("panel", "when the panel opens"),
+    ):
+        js = {name: size for name, size in files[phase].items() if name.endswith(".js")}
+        print(f"  {label}: {sum(js.values())} in {len(js)} files")
+        for name, size in sorted(js.items(), key=lambda item: -item[1]):
+            print(f"    {size:>8}  {name}")
 
 
 if __name__ == "__main__":
