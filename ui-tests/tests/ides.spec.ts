@@ -69,37 +69,43 @@ test.describe('Web IDEs', () => {
     });
 
     // … and a VS Code terminal runs a command in the same root.
-    await frame.locator('.monaco-workbench .part.editor').click();
-    await page.keyboard.press('F1');
-    await expect(frame.locator('.quick-input-widget')).toBeVisible({
-      timeout: 20000
-    });
+    // The first F1 can land before the workbench takes keyboard focus: retry until the
+    // command palette shows.
+    await expect(async () => {
+      await frame.locator('.monaco-workbench .part.editor').click();
+      await page.keyboard.press('F1');
+      await expect(frame.locator('.quick-input-widget')).toBeVisible({
+        timeout: 3000
+      });
+    }).toPass({ timeout: 60000 });
     await page.keyboard.type('Terminal: Create New Terminal', { delay: 20 });
     await expect(
       frame.locator('.quick-input-list .monaco-list-row').first()
     ).toContainText('Create New Terminal', { timeout: 20000 });
     await page.keyboard.press('Enter');
-    // xterm draws on a canvas (its DOM rows stay empty): give the shell a moment to start.
+    // xterm draws on a canvas (its DOM rows stay empty).
     await expect(frame.locator('.xterm-helper-textarea').first()).toBeAttached({
       timeout: 60000
     });
-    await page.waitForTimeout(3000);
     const input = frame.locator('.xterm-helper-textarea').first();
-    await input.focus();
-    await input.pressSequentially(`echo workbench-terminal-ok > ${fromVSCode}`);
-    await input.press('Enter');
-    // The shell creates the file before echo writes it: wait for the content, not the name.
-    await expect
-      .poll(
-        async () => {
-          const response = await request.get(
-            `${baseURL}/api/contents/${fromVSCode}?content=1&format=text`
-          );
-          return response.ok() ? (await response.json()).content.trim() : '';
-        },
-        { timeout: 30000 }
-      )
-      .toBe('workbench-terminal-ok');
+    const written = async () => {
+      const response = await request.get(
+        `${baseURL}/api/contents/${fromVSCode}?content=1&format=text`
+      );
+      return response.ok() ? (await response.json()).content.trim() : '';
+    };
+    // Keys typed before the shell has started can be lost: type the command again until
+    // the file has it (the shell creates the file before echo writes: check the content).
+    await expect(async () => {
+      await input.focus();
+      await input.pressSequentially(
+        `echo workbench-terminal-ok > ${fromVSCode}`
+      );
+      await input.press('Enter');
+      await expect
+        .poll(written, { timeout: 10000 })
+        .toBe('workbench-terminal-ok');
+    }).toPass({ timeout: 60000 });
     for (const name of [fromJupyter, fromVSCode]) {
       await request.delete(`${baseURL}/api/contents/${name}`);
     }
