@@ -1,4 +1,4 @@
-// ESLint flat config for the TypeScript packages and the Galata tests.
+// ESLint flat config for the TypeScript packages, the Galata tests and the bench drivers.
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const prettier = require('eslint-config-prettier');
@@ -32,5 +32,10 @@ module.exports = tseslint.config(
   {
     files: ['**/*.js'],
     languageOptions: { globals: { ...globals.node } }
+  },
+  {
+    // Benchmark drivers: Node scripts whose page callbacks run in the browser.
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { ...globals.browser, ...globals.node } }
   }
 );

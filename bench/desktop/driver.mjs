@@ -5,25 +5,11 @@
 //   {"cmd": "key", "n": 20}                            → {median, samples}
 //   {"cmd": "fps", "seconds": 5}                       → {fps}
 //   {"cmd": "disconnect"} / {"cmd": "quit"}
-import { createRequire } from 'node:module';
 import readline from 'node:readline';
 
-const require = createRequire(import.meta.url);
-const repoRoot = new URL('../../', import.meta.url).pathname;
-const { chromium } = require(
-  require.resolve('playwright-core', { paths: [repoRoot] })
-);
+import { launchChromium } from '../chromium.mjs';
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync'
-  ]
-});
+const browser = await launchChromium();
 const context = await browser.newContext({
   viewport: { width: 1920, height: 1080 }
 });

@@ -3,25 +3,11 @@
 // then opens the GPU panel and records what that fetches. Prints one JSON line:
 //   {"start": {"file": bytes, …}, "panel": {"file": bytes, …}}
 // Usage: node bench/gpu/loads.mjs http://127.0.0.1:PORT/lab?token=…
-import { createRequire } from 'node:module';
+import { launchChromium } from '../chromium.mjs';
 
-const require = createRequire(import.meta.url);
-const repoRoot = new URL('../../', import.meta.url).pathname;
-const { chromium } = require(
-  require.resolve('playwright-core', { paths: [repoRoot] })
-);
 const STATIC = '/lab/extensions/@jupyter-workbench/gpu/static/';
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync'
-  ]
-});
+const browser = await launchChromium();
 const page = await browser.newPage();
 const files = { start: {}, panel: {} };
 let phase = 'start';

@@ -83,13 +83,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(config: Path, port: int) -> subprocess.Popen:
-    """A real Jupyter server with the Workbench, replaying the capture."""
+def start_server(
+    config: Path, port: int, module: str = "jupyter_server"
+) -> subprocess.Popen:
+    """A real Jupyter server (or ``jupyterlab``) with the Workbench, replaying the capture."""
     return subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "jupyter_server",
+            module,
             f"--config={config}",
             f"--port={port}",
             "--no-browser",
@@ -189,19 +191,7 @@ def labextension_js() -> dict[str, dict[str, int]]:
         "c.GPUMonitor.source = 'replay'\n"
         f"c.GPUMonitor.replay_file = {str(CAPTURE)!r}\n"
     )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            f"--config={config}",
-            f"--port={port}",
-            "--no-browser",
-            "--ServerApp.ip=127.0.0.1",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_server(config, port, "jupyterlab")
     try:
         url = f"http://127.0.0.1:{port}/lab?token=bench"
         for _ in range(300):

@@ -2,20 +2,10 @@
 // Usage: node driver.mjs <mode> <url> [frame]
 //   mode "page": navigate to url, wait for .monaco-workbench (or #rstudio-double)
 //   mode "tile": open JupyterLab at url, click the tile named by arg 3, wait inside the iframe
-import { chromium } from '@playwright/test';
+import { launchChromium } from '../chromium.mjs';
 
 const [mode, url, name] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run'
-  ]
-});
+const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 const target = name === 'rstudio' ? '#rstudio-double' : '.monaco-workbench';
 let ms;
