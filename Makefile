@@ -63,7 +63,7 @@ $(STAMPS)/code-server: scripts/install-code-server.sh | $(STAMPS)
 	touch $@
 
 $(STAMPS)/labextensions: $(STAMPS)/npm $(STAMPS)/venv $(TS_SOURCES)
-	npm run build
+	npm run build:prod
 	mkdir -p $(VENV)/share/jupyter/labextensions/@jupyter-workbench
 	for ext in $(LABEXT_DIR)/*; do \
 	  ln -sfn $$ext $(VENV)/share/jupyter/labextensions/@jupyter-workbench/$$(basename $$ext); \
