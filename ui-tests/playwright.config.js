@@ -3,6 +3,7 @@
  * base URL, driven through Debian's Chromium (never a downloaded browser).
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+const chromium = require('../scripts/chromium.js');
 
 const PORT = Number(process.env.WORKBENCH_UI_PORT || 8888);
 const BASE_PATH = '/user/alice';
@@ -20,17 +21,7 @@ module.exports = {
     baseURL: `http://localhost:${PORT}${BASE_PATH}`,
     video: 'off',
     trace: 'off',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run'
-      ]
-    }
+    launchOptions: chromium
   },
   webServer: [
     {

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
 
-import { expect, test } from './fixtures';
+import { expect, launcherTile, test } from './fixtures';
 
 /**
  * Not a test: regenerates docs/images/desktop.png (a desktop in a Lab tab, with an xterm
@@ -25,11 +25,7 @@ test('desktop screenshot for the README', async ({
 }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.sidebar.close('left');
-  await page
-    .locator('.jp-LauncherCard', {
-      has: page.locator('[data-workbench-tile="desktop"]')
-    })
-    .click();
+  await launcherTile(page, 'desktop').click();
   const viewer = page.locator('.jp-WorkbenchDesktop[data-backend="desktop"]');
   await expect(viewer).toHaveAttribute('data-state', 'connected', {
     timeout: 30000

@@ -5,7 +5,7 @@ import * as path from 'path';
 
 import type { APIRequestContext, Page } from '@playwright/test';
 
-import { expect, test } from './fixtures';
+import { expect, launcherTile, test } from './fixtures';
 
 /**
  * The remote desktop, end to end: real Xvnc + window manager behind the Workbench, noVNC
@@ -79,14 +79,28 @@ function screenSize(env: IDesktopStatus): string {
   return /dimensions:\s+(\d+x\d+)/.exec(tryX(env, 'xdpyinfo', []))?.[1] ?? '';
 }
 
+/**
+ * An xclip in the session that owns its clipboard with `text` until it is killed.
+ */
+function ownDesktopClipboard(
+  desktop: IDesktopStatus,
+  text: string
+): ChildProcess {
+  const owner = spawn(
+    'xclip',
+    ['-selection', 'clipboard', '-loops', '0', '-quiet'],
+    { env: xenv(desktop), stdio: ['pipe', 'ignore', 'ignore'] }
+  );
+  owner.stdin!.end(text);
+  return owner;
+}
+
 function viewer(page: Page, name = 'desktop') {
   return page.locator(`.jp-WorkbenchDesktop[data-backend="${name}"]`);
 }
 
 async function openDesktop(page: Page, name = 'desktop'): Promise<void> {
-  const card = page.locator('.jp-LauncherCard', {
-    has: page.locator(`[data-workbench-tile="${name}"]`)
-  });
+  const card = launcherTile(page, name);
   if (!(await card.isVisible())) {
     await openLauncher(page);
   }
@@ -262,15 +276,7 @@ test.describe('Remote desktop', () => {
     await openDesktop(page);
     const desktop = await status(request, baseURL);
     // Desktop → browser: xclip owns the selection until it is killed.
-    const owner = spawn(
-      'xclip',
-      ['-selection', 'clipboard', '-loops', '0', '-quiet'],
-      {
-        env: xenv(desktop),
-        stdio: ['pipe', 'ignore', 'ignore']
-      }
-    );
-    owner.stdin!.end('from the desktop');
+    const owner = ownDesktopClipboard(desktop, 'from the desktop');
     try {
       await page
         .locator('.jp-WorkbenchDesktop-host .jp-Toolbar-item', {
@@ -306,15 +312,7 @@ test.describe('Remote desktop', () => {
     await openDesktop(page);
     const desktop = await status(request, baseURL);
     // Desktop → browser clipboard, without opening the panel.
-    const owner = spawn(
-      'xclip',
-      ['-selection', 'clipboard', '-loops', '0', '-quiet'],
-      {
-        env: xenv(desktop),
-        stdio: ['pipe', 'ignore', 'ignore']
-      }
-    );
-    owner.stdin!.end('copied in the desktop');
+    const owner = ownDesktopClipboard(desktop, 'copied in the desktop');
     try {
       await expect
         .poll(() => page.evaluate(() => navigator.clipboard.readText()), {
@@ -473,11 +471,7 @@ test.describe('Remote desktop', () => {
       !names.includes('desktop3d'),
       'needs the GPU-only profile "desktop3d" (jupyter_server_test_config.py)'
     );
-    await page
-      .locator('.jp-LauncherCard', {
-        has: page.locator('[data-workbench-tile="desktop3d"]')
-      })
-      .click();
+    await launcherTile(page, 'desktop3d').click();
     const failed = viewer(page, 'desktop3d');
     await expect(failed).toHaveAttribute('data-state', 'failed', {
       timeout: 30000

@@ -1,4 +1,5 @@
 import { expect, test as base } from '@jupyterlab/galata';
+import type { Locator, Page } from '@playwright/test';
 
 /**
  * Galata's fixtures, with `tmpPath` created under the server's base URL.
@@ -19,3 +20,12 @@ export const test = base.extend<{ tmpPath: string }>({
 });
 
 export { expect };
+
+/**
+ * The launcher card of the Workbench tile for backend `name`.
+ */
+export function launcherTile(page: Page, name: string): Locator {
+  return page.locator('.jp-LauncherCard', {
+    has: page.locator(`[data-workbench-tile="${name}"]`)
+  });
+}

@@ -1,4 +1,6 @@
-import { expect, test } from './fixtures';
+import type { FrameLocator, Page } from '@playwright/test';
+
+import { expect, launcherTile, test } from './fixtures';
 
 /**
  * VS Code (real code-server) and RStudio (a labelled double of rserver) from their tiles,
@@ -6,6 +8,20 @@ import { expect, test } from './fixtures';
  */
 
 const API = 'workbench/api/backends';
+
+/**
+ * Click the tile of web app `name`, wait until its panel runs, and return its iframe.
+ */
+async function openWebApp(
+  page: Page,
+  name: string,
+  timeout: number
+): Promise<FrameLocator> {
+  await launcherTile(page, name).click();
+  const panel = page.locator(`.jp-WorkbenchPanel[data-backend="${name}"]`);
+  await expect(panel).toHaveAttribute('data-phase', 'running', { timeout });
+  return page.frameLocator(`.jp-WorkbenchPanel[data-backend="${name}"] iframe`);
+}
 
 test.describe('Web IDEs', () => {
   test.describe.configure({ mode: 'serial' });
@@ -46,18 +62,7 @@ test.describe('Web IDEs', () => {
       await window.jupyterapp.serviceManager.contents.rename(model.path, name);
     }, fromJupyter);
 
-    await page
-      .locator('.jp-LauncherCard', {
-        has: page.locator('[data-workbench-tile="vscode"]')
-      })
-      .click();
-    const panel = page.locator('.jp-WorkbenchPanel[data-backend="vscode"]');
-    await expect(panel).toHaveAttribute('data-phase', 'running', {
-      timeout: 90000
-    });
-    const frame = page.frameLocator(
-      '.jp-WorkbenchPanel[data-backend="vscode"] iframe'
-    );
+    const frame = await openWebApp(page, 'vscode', 90000);
     await expect(frame.locator('.monaco-workbench')).toBeVisible({
       timeout: 90000
     });
@@ -114,18 +119,7 @@ test.describe('Web IDEs', () => {
   test('RStudio (double) starts, opens and shows its page', async ({
     page
   }) => {
-    await page
-      .locator('.jp-LauncherCard', {
-        has: page.locator('[data-workbench-tile="rstudio"]')
-      })
-      .click();
-    const panel = page.locator('.jp-WorkbenchPanel[data-backend="rstudio"]');
-    await expect(panel).toHaveAttribute('data-phase', 'running', {
-      timeout: 30000
-    });
-    const frame = page.frameLocator(
-      '.jp-WorkbenchPanel[data-backend="rstudio"] iframe'
-    );
+    const frame = await openWebApp(page, 'rstudio', 30000);
     // The double redirected to http://localhost:8787/auth-sign-in: the proxy kept us inside.
     await expect(frame.locator('#rstudio-double')).toHaveText(
       'RStudio Server (test double)'

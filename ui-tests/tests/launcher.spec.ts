@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures';
+import { expect, launcherTile, test } from './fixtures';
 
 /**
  * The Workbench launcher section, its tiles and the lifecycle of a backend registered
@@ -43,9 +43,7 @@ test.describe('Workbench launcher', () => {
     // "notes" is configured with a program that is not installed (see the server config).
     const missing = catalogue.backends.find((b: any) => b.name === 'notes');
     expect(missing.available).toBe(false);
-    const card = page.locator('.jp-LauncherCard', {
-      has: page.locator(`[data-workbench-tile="${missing.name}"]`)
-    });
+    const card = launcherTile(page, missing.name);
     await expect(card).toContainText('not installed');
     await card.click();
     const dialog = page.locator('.jp-Dialog');
@@ -62,11 +60,7 @@ test.describe('Workbench launcher', () => {
   test('a custom backend starts from its tile and opens in a Lab tab', async ({
     page
   }) => {
-    await page
-      .locator('.jp-LauncherCard', {
-        has: page.locator('[data-workbench-tile="hello"]')
-      })
-      .click();
+    await launcherTile(page, 'hello').click();
     const panel = page.locator('.jp-WorkbenchPanel[data-backend="hello"]');
     // Progress is visible while it starts (the app becomes ready after 1 s).
     await expect(panel).toHaveAttribute('data-phase', /starting|running/);

@@ -140,7 +140,7 @@ class RStudioBackend(Backend):
             "www_socket": "--www-socket" in flags,
             "transport": "unix" if "--www-socket" in flags else "loopback",
         }
-        if "--www-socket" not in flags and not (self.loopback_fallback and "--www-port" in flags):
+        if self.transport(flags) is None:
             return Detection(
                 available=False,
                 version=version,
@@ -162,6 +162,14 @@ class RStudioBackend(Backend):
                 install_hint="Fix r_path in c.WorkbenchRStudio.versions",
             )
         return Detection(available=True, version=version, executable=exe, details=details)
+
+    def transport(self, flags: set[str]) -> str | None:
+        """``"unix"`` (``--www-socket``), ``"loopback"`` (the allowed fallback) or ``None``."""
+        if "--www-socket" in flags:
+            return "unix"
+        if self.loopback_fallback and "--www-port" in flags:
+            return "loopback"
+        return None
 
     def command(
         self, ctx: LaunchContext, exe: str, flags: set[str], port: int | None = None
@@ -202,6 +210,12 @@ class RStudioBackend(Backend):
         if probe is None:
             raise BackendError("RStudio Server (rserver) is not installed")
         exe, _, flags = probe
+        transport = self.transport(flags)
+        if transport is None:
+            raise BackendError(
+                "this rserver cannot listen on a unix socket (no --www-socket)",
+                hint="Upgrade RStudio Server to 2023.03 or later",
+            )
         unreadable = unreadable_files()
         if unreadable:
             raise BackendError(
@@ -215,13 +229,8 @@ class RStudioBackend(Backend):
         with open(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
             handle.write(f"provider=sqlite\ndirectory={os.path.join(ctx.socket_dir, 'data')}\n")
         env = {"RSTUDIO_DATA_HOME": os.path.join(ctx.socket_dir, "data"), **self.render_env(ctx)}
-        if "--www-socket" in flags:
+        if transport == "unix":
             return LaunchPlan(argv=self.command(ctx, exe, flags), env=env, cwd=ctx.root_dir)
-        if not (self.loopback_fallback and "--www-port" in flags):
-            raise BackendError(
-                "this rserver cannot listen on a unix socket (no --www-socket)",
-                hint="Upgrade RStudio Server to 2023.03 or later",
-            )
         reserved = reserve_loopback_port()
         return LaunchPlan(
             argv=self.command(ctx, exe, flags, port=reserved.getsockname()[1]),
