@@ -1,6 +1,6 @@
 """The desktop process the supervisor runs: Xvnc, then the session, in one process group.
 
-Usage (as :class:`~jupyter_workbench.backends.desktop.DesktopBackend` runs it)::
+Usage (as :class:`~jupyter_workbench.desktop.backend.DesktopBackend` runs it)::
 
     python -S path/to/launch.py SPEC.json -- Xvnc -rfbunixpath P … -auth XAUTHORITY
 
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 if __package__:
     from . import xutil
 else:  # run as a script: no package import (see the module docstring)
-    import xutil  # type: ignore[no-redef]
+    import xutil  # type: ignore[import-not-found,no-redef]
 
 #: Seconds given to children between SIGTERM and SIGKILL.
 STOP_GRACE = 3.0

@@ -30,9 +30,7 @@ from typing import Any
 
 from traitlets import Unicode, default
 
-from ..ides.noderange import satisfies
-from ..readiness import ReadinessProbe
-from .base import (
+from ..core.backend import (
     Backend,
     BackendError,
     Detection,
@@ -41,6 +39,8 @@ from .base import (
     find_executable,
     program_version,
 )
+from ..core.readiness import ReadinessProbe
+from .noderange import satisfies
 
 _CODE_SERVER_VERSION = re.compile(r"^(\d+\.\d+\.\d+)\s+\S+\s+with Code\s+(\S+)", re.M)
 
