@@ -13,7 +13,7 @@ import shutil
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any  # Any: detection details and traitlets proposals are JSON-like
 
 from traitlets import Bool, Dict, Enum, Float, Int, Unicode, validate
 from traitlets.config import LoggingConfigurable

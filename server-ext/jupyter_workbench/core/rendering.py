@@ -32,7 +32,7 @@ import struct
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any  # Any: reports and settings are JSON-like dicts
 
 #: The rendering modes, best first.
 MODES = ("sidecar", "egl", "software")

@@ -34,7 +34,7 @@ import shutil
 import signal
 import subprocess
 import time
-from typing import Any
+from typing import Any  # Any: status is a JSON-like dict; add() passes options through
 
 from .backend import Backend, BackendError, LaunchContext, LaunchPlan
 from .loopback import PortOwner, UnixToLoopbackBridge, port_owner

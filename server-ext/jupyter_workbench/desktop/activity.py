@@ -17,7 +17,7 @@ again, so a parse gap can never get an active user culled.
 from __future__ import annotations
 
 import struct
-from typing import Any, Callable
+from typing import Any, Callable  # Any: jupyter-server-proxy's handlers and messages are untyped
 
 from jupyter_server._tz import utcnow
 

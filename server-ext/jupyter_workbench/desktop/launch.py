@@ -43,7 +43,7 @@ import time
 
 TYPE_CHECKING = False  # no typing import: it would cost ~10 ms before Xvnc is spawned
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any  # Any: the launch spec's JSON values
 
 if __package__:
     from . import xutil

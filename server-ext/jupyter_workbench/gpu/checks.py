@@ -12,11 +12,12 @@ the app hands over as a :class:`Renderers`.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import time
 from typing import Any, Protocol  # Any: check details and reports are JSON-like
+
+from ..core.process import run_capture
 
 CUDA_PROBE = r"""
 import ctypes, json, sys, time
@@ -84,27 +85,20 @@ CUDA_HINTS = {
 async def cuda_check(timeout: float = 30.0) -> dict[str, Any]:
     """Run the CUDA probe in a subprocess; never raises."""
     started = time.perf_counter()
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            CUDA_PROBE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    except asyncio.TimeoutError:
-        proc.kill()
+    code, out = await run_capture([sys.executable, "-c", CUDA_PROBE], timeout=timeout)
+    if code is None:
         return _result(
             "cuda",
             False,
             f"The CUDA probe did not finish within {timeout:g} s",
             {},
             started,
-            error="timeout (the GPU may be wedged)",
+            error=f"timeout (the GPU may be wedged): {out.strip()}",
         )
     try:
-        details = json.loads(out.decode().strip().splitlines()[-1])
+        details = json.loads(out.strip().splitlines()[-1])
+        if not isinstance(details, dict):
+            raise ValueError(details)
     except (ValueError, IndexError):
         return _result(
             "cuda",
@@ -112,7 +106,7 @@ async def cuda_check(timeout: float = 30.0) -> dict[str, Any]:
             "The CUDA probe crashed",
             {},
             started,
-            error=err.decode("utf-8", "replace")[-500:],
+            error=out[-500:],
         )
     if details.get("ok"):
         summary = (

@@ -14,7 +14,7 @@ import collections
 import json
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable  # Any: snapshots are JSON-like; the NVML module is untyped
 
 from traitlets import Enum, Float, Int, Unicode, validate
 from traitlets.config import LoggingConfigurable

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable  # Any: pynvml is untyped; snapshots are JSON-like
 
 from .model import NOT_MEANINGFUL_VGPU, empty_snapshot
 

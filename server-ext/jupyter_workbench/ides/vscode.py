@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
+from typing import Any  # Any: detection details are JSON-like; traitlets kwargs
 
 from traitlets import Unicode, default
 

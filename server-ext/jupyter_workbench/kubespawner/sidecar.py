@@ -9,7 +9,7 @@ literal braces in the sidecar container are escaped with :func:`escape_braces`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any  # Any: Kubernetes objects are JSON-like dicts
 
 from ..core.rendering import (
     ENV_MODE,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pprint
-from typing import Any
+from typing import Any  # Any: Helm values are JSON-like dicts
 
 from .profiles import build_profile_list
 
