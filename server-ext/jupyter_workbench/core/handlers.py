@@ -21,6 +21,21 @@ from tornado import web
 AUTH_RESOURCE = "workbench"
 
 
+def parse_json(raw: bytes | str) -> Any:
+    """Decode ``raw`` as JSON; any bad input (syntax, encoding, nesting too deep) is a ValueError.
+
+    ``json.loads`` raises ``RecursionError`` for deeply nested arrays or objects (e.g. 100,000
+    ``[``), which is no ``ValueError``; every caller that parses untrusted text uses this.
+    Bytes must be UTF-8 (RFC 8259 §8.1; ``json.loads`` would also guess UTF-16 and -32).
+    """
+    try:
+        return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    except RecursionError as err:
+        raise ValueError("JSON nested too deeply") from err
+    except UnicodeDecodeError as err:
+        raise ValueError(f"not UTF-8: {err.reason}") from err
+
+
 #: A tornado URL spec: (pattern, handler class, ``initialize()`` keyword arguments).
 HandlerSpec = tuple[str, type, dict[str, Any]]
 
@@ -42,8 +57,8 @@ class WorkbenchAPIHandler(APIHandler):
                 raise web.HTTPError(400, "A JSON object body is required")
             return {}
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as err:
+            body = parse_json(raw)
+        except ValueError as err:
             raise web.HTTPError(400, f"Request body is not valid JSON: {err}") from err
         if not isinstance(body, dict):
             raise web.HTTPError(400, "Request body must be a JSON object")

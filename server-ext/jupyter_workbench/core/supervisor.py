@@ -116,6 +116,35 @@ class ManagedProcess:
             return None
         return self.proc.pid
 
+    def serving(self) -> bool:
+        """Whether the backend can take a connection now: running, alive and its socket there.
+
+        Stricter than ``state == RUNNING``: between a crash (e.g. ``kill -9``) and the moment
+        the exit watcher has reaped the process group, the state still says running while the
+        process and often its socket are gone.
+        """
+        return (
+            self.state == State.RUNNING
+            and self.proc is not None
+            and self.proc.poll() is None
+            and os.path.exists(self.ctx.socket_path)
+        )
+
+    def crashed_unreaped(self) -> bool:
+        """Whether the state says running but the main process has already exited."""
+        return self.state == State.RUNNING and (self.proc is None or self.proc.poll() is not None)
+
+    async def wait_reaped(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` s for a crashed backend to leave *running*; whether it did."""
+        try:
+            await asyncio.wait_for(
+                self._wait_for({State.STOPPED, State.STARTING, State.FAILED, State.STOPPING}),
+                timeout,
+            )
+        except asyncio.TimeoutError:
+            return False
+        return True
+
     async def start(self) -> State:
         """Start (if needed) and wait until the backend is running or has failed."""
         if self.state == State.RUNNING:

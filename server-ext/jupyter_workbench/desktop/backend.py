@@ -336,6 +336,11 @@ class DesktopBackend(Backend):
                 "None",
                 "-AcceptSetDesktopSize",
                 "-AlwaysShared",
+                # Every viewer reaches Xvnc through one unix socket, so all are the same
+                # peer: TigerVNC's blacklist (5 connections not yet past the security
+                # handshake, per peer) would refuse the 6th viewer opening at once.
+                "-BlacklistTimeout",
+                "0",
                 *common,
             ]
         return [*argv, *(self.settings.xvnc_args if self.settings else [])]

@@ -7,7 +7,6 @@ Routes (relative to ``{base_url}workbench/``; all require Jupyter auth):
 
 from __future__ import annotations
 
-import json
 import socket
 from collections.abc import Callable
 from typing import Any  # Any: snapshots are JSON-like; tornado's handler args are untyped
@@ -16,7 +15,7 @@ from jupyter_server.auth.decorator import authorized, ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from tornado import web, websocket
 
-from ..core.handlers import AUTH_RESOURCE, HandlerSpec, WorkbenchAPIHandler
+from ..core.handlers import AUTH_RESOURCE, HandlerSpec, WorkbenchAPIHandler, parse_json
 from . import checks, prometheus
 from .monitor import GPUMonitor
 
@@ -129,7 +128,7 @@ class StreamHandler(JupyterHandler, websocket.WebSocketHandler):
 
     def on_message(self, message: str | bytes) -> None:
         try:
-            kind = json.loads(message).get("type")
+            kind = parse_json(message).get("type")
         except (ValueError, AttributeError):
             return
         if kind == "pause":

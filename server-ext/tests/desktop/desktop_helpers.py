@@ -55,3 +55,49 @@ async def read_banner(ws) -> bytes:
     message = await ws.read_message()
     assert message is not None, "the proxy closed the WebSocket"
     return message
+
+
+class RFBViewer:
+    """The viewer side of an RFB 3.8 handshake (security type None) over a proxied WebSocket.
+
+    WebSocket messages carry arbitrary slices of the RFB stream, so reads are buffered.
+    """
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self.buffer = b""
+
+    async def read(self, count: int) -> bytes:
+        """Exactly ``count`` bytes of the stream."""
+        while len(self.buffer) < count:
+            message = await self.ws.read_message()
+            if message is None:
+                raise ConnectionError(f"WebSocket closed; got {self.buffer!r}")
+            self.buffer += message if isinstance(message, bytes) else message.encode()
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    async def handshake(self) -> tuple[int, int, str]:
+        """Run the handshake up to ServerInit; return (width, height, desktop name).
+
+        Raises ``ConnectionError`` with the server's reason when it refuses the viewer
+        (e.g. TigerVNC's "Too many security failures").
+        """
+        assert await self.read(12) == RFB_BANNER
+        await self.ws.write_message(RFB_BANNER, binary=True)
+        (count,) = await self.read(1)
+        if count == 0:
+            length = int.from_bytes(await self.read(4), "big")
+            raise ConnectionError((await self.read(length)).decode(errors="replace"))
+        types = await self.read(count)
+        assert 1 in types, f"security type None not offered: {list(types)}"
+        await self.ws.write_message(bytes([1]), binary=True)
+        result = int.from_bytes(await self.read(4), "big")
+        if result != 0:
+            length = int.from_bytes(await self.read(4), "big")
+            raise ConnectionError((await self.read(length)).decode(errors="replace"))
+        await self.ws.write_message(bytes([1]), binary=True)  # ClientInit: shared
+        head = await self.read(24)
+        width, height = int.from_bytes(head[0:2], "big"), int.from_bytes(head[2:4], "big")
+        name = (await self.read(int.from_bytes(head[20:24], "big"))).decode(errors="replace")
+        return width, height, name
