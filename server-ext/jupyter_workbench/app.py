@@ -16,12 +16,13 @@ import tempfile
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
 from jupyter_server.utils import url_path_join
-from traitlets import Dict, Float, Int, List, Unicode, default
+from traitlets import Bool, Dict, Float, Int, List, Unicode, default
 
 from ._version import __version__
 from .core.api import backend_handlers, fallback_handlers
 from .core.catalogue import Catalogue
 from .core.feature import Feature
+from .core.portproxy import install_first, port_proxy_handlers
 from .core.proxy import proxy_handlers
 from .core.supervisor import BACKOFF_BASE, BACKOFF_CAP, Supervisor
 from .custom.plugin import CustomFeature
@@ -79,6 +80,16 @@ class WorkbenchApp(ExtensionApp):
 
         Keeps long-lived proxied WebSockets (VS Code, desktops) from being dropped by idle
         timeouts of proxies in between (close code 1006 after a quiet spell).""",
+    ).tag(config=True)
+
+    allow_port_proxy = Bool(
+        False,
+        help="""Turn jupyter-server-proxy's generic port proxy (``proxy/<port>/``) back on.
+
+        Off by default: with it, any authenticated page can reach any TCP port on
+        127.0.0.1 (other users' services on a shared host included), and the Workbench's
+        own backends do not need it. When on, a request aimed at Jupyter's own port is
+        refused at once (it would loop). ``c.ServerProxy.host_allowlist`` still applies.""",
     ).tag(config=True)
 
     status_log_lines = Int(
@@ -139,6 +150,7 @@ class WorkbenchApp(ExtensionApp):
                 self.handlers.append((url_path_join("workbench", path), handler, kwargs))
         self.handlers.extend(fallback_handlers())
         server.web_app.add_handlers(".*", proxy_handlers(self.catalogue, server.base_url))
+        install_first(server.web_app, port_proxy_handlers(server, self.allow_port_proxy))
         settings = server.web_app.settings
         if self.websocket_ping_interval > 0 and not settings.get("websocket_ping_interval"):
             settings["websocket_ping_interval"] = self.websocket_ping_interval
