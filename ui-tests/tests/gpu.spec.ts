@@ -240,22 +240,25 @@ test.describe('GPU panel without the launcher plugin', () => {
     page,
     baseURL
   }) => {
-    // Serve Lab with the launcher plugin in the page config's disabledExtensions.
-    await page.route(/\/lab(\?.*)?$/, async route => {
-      const response = await route.fetch();
-      const html = (await response.text()).replace(
-        /(<script id="jupyter-config-data" type="application\/json">)([\s\S]*?)(<\/script>)/,
-        (_all, open: string, json: string, close: string) => {
-          const config = JSON.parse(json);
+    // Reload Lab with the launcher plugin in the page config's disabledExtensions, as
+    // `jupyter labextension disable` would put it. (The page is patched as it reads its
+    // config: a routed, rewritten document would lose localhost WebSocket access.)
+    await page.addInitScript(plugin => {
+      const getElementById = Document.prototype.getElementById;
+      Document.prototype.getElementById = function (id: string) {
+        const node = getElementById.call(this, id);
+        if (id === 'jupyter-config-data' && node && !node.dataset.patched) {
+          const config = JSON.parse(node.textContent || '{}');
           config.disabledExtensions = [
             ...(config.disabledExtensions ?? []),
-            LAUNCHER_PLUGIN
+            plugin
           ];
-          return open + JSON.stringify(config) + close;
+          node.textContent = JSON.stringify(config);
+          node.dataset.patched = 'true';
         }
-      );
-      await route.fulfill({ response, body: html });
-    });
+        return node;
+      };
+    }, LAUNCHER_PLUGIN);
     await page.goto(`${baseURL}/lab`);
     await page.waitForSelector('.jp-WorkbenchGpu-status');
     expect(
