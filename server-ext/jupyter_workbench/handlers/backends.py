@@ -61,7 +61,8 @@ class _BackendHandler(WorkbenchAPIHandler):
         if full:
             entry.update(managed.status(log_tail=app.status_log_lines))
             entry["detection"] = detection.to_json()
-            entry.update(backend.extra_info())
+            if backend.extras_key:
+                entry[backend.extras_key] = backend.extra_info()
         return entry
 
 
