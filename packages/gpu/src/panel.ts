@@ -316,7 +316,7 @@ export class GpuPanel extends Widget {
               )
             )
           );
-          if (check.accelerated !== undefined) {
+          if (check.check === 'opengl') {
             result.dataset.accelerated = String(check.accelerated);
           }
         } catch (error) {

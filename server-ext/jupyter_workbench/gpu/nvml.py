@@ -204,9 +204,7 @@ class NvmlSource:
             "pci_bus_id": static["pci_bus_id"],
             "minor_number": static["minor_number"],
             "virtualization_mode": mode,
-            "vgpu": {"profile": name, **(licence or NO_LICENCE)}
-            if mode == "vgpu"
-            else None,
+            "vgpu": {"profile": name, **(licence or NO_LICENCE)} if mode == "vgpu" else None,
             "mig": mig,
             "memory": {
                 "total_mib": int(memory.total // MIB) if memory else None,
