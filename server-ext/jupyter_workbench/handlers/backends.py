@@ -8,6 +8,8 @@
 ``POST backends/{name}/stop``     stop (TERM, grace, KILL)
 ``POST backends/{name}/restart``  stop, then start and wait
 ``GET  backends/{name}/logs``     the last log lines (``?lines=N``, at most 500)
+
+The payloads' JSON Schemas are in ``jupyter_workbench/schemas/`` (``backend-*.json``).
 """
 
 from __future__ import annotations
