@@ -24,7 +24,7 @@ APT_PACKAGES := chromium tigervnc-standalone-server tigervnc-tools openbox xterm
 LABEXT_DIR := $(ROOT)/server-ext/jupyter_workbench/labextensions/@jupyter-workbench
 TS_SOURCES := $(shell find packages/*/src packages/*/style packages/*/schema packages/*/package.json -type f 2>/dev/null)
 
-.PHONY: help bootstrap start test lint lint-fix jest pytest galata check-wheel build \
+.PHONY: help bootstrap start test lint lint-types lint-fix jest pytest galata check-wheel build \
 	bench-desktop bench-ides bench-gpu bench device-check-prep clean
 
 help:
@@ -86,11 +86,18 @@ test: bootstrap
 	$(MAKE) galata
 	$(MAKE) check-wheel
 
-lint:
+lint: lint-types
 	ruff check server-ext bench ui-tests
 	ruff format --check server-ext bench ui-tests
 	cd server-ext && mypy
 	npm run lint
+
+# The TypeScript types of the wire contract must be those its JSON Schemas generate.
+lint-types:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	node scripts/gen-types.mjs --out "$$tmp" && \
+	diff -r packages/services/src/schema "$$tmp" \
+	  || { echo "packages/services/src/schema is not what server-ext/jupyter_workbench/schemas generates: run npm run gen:types"; exit 1; }
 
 lint-fix:
 	ruff check --fix server-ext bench ui-tests

@@ -443,9 +443,9 @@ export function GpuChecks(props: GpuView.IProps): JSX.Element {
               data-check={name}
               data-ok={ok}
               data-accelerated={
-                result?.accelerated === undefined
-                  ? undefined
-                  : String(result.accelerated)
+                result?.check === 'opengl' && result.accelerated !== undefined
+                  ? String(result.accelerated)
+                  : undefined
               }
               aria-live="polite"
             >
