@@ -52,6 +52,7 @@ TS_SOURCES := $(shell find packages/*/src packages/*/style packages/*/schema pac
 help:
 	@echo "make start   bootstrap everything and open JupyterLab with the Workbench (port $(PORT))"
 	@echo "make test    bootstrap everything and run every test (lint, jest, pytest, Galata, wheel)"
+	@echo "make kube-tools  helm, the Zero-to-JupyterHub chart and the hub venv for tests/kube"
 	@echo "make bench   run the benchmarks (bench-desktop, bench-ides, bench-gpu)"
 
 # ---------------------------------------------------------------- bootstrap
@@ -136,15 +137,14 @@ $(HUB_VENV_STAMP): $(Z2JH_CHART)/values.schema.json
 
 kube-tools: $(HELM) $(Z2JH_CHART)/values.schema.json $(HUB_VENV_STAMP)
 
-bootstrap: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/code-server $(STAMPS)/labextensions \
-	kube-tools
+bootstrap: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/code-server $(STAMPS)/labextensions
 
 # ---------------------------------------------------------------- run
 start: bootstrap
 	cd $(HOME) && jupyter lab --port $(PORT) --ip 127.0.0.1 $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 # ---------------------------------------------------------------- tests
-test: bootstrap
+test: bootstrap kube-tools
 	$(MAKE) lint
 	$(MAKE) jest
 	$(MAKE) pytest
@@ -164,6 +164,7 @@ lint-fix:
 jest:
 	npx jest --ci
 
+# tests/kube/test_chart.py needs `make kube-tools` (part of `make test`).
 pytest:
 	cd server-ext && $(PY) -m pytest -q -rs
 
