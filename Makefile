@@ -19,7 +19,10 @@ PORT ?= 8888
 APT_PACKAGES := chromium tigervnc-standalone-server tigervnc-tools openbox xterm twm \
 	x11-utils x11-xserver-utils xclip xdotool mesa-utils xserver-xorg-core \
 	xserver-xorg-video-dummy prometheus libkrb5-dev ripgrep websockify fonts-dejavu-core \
-	dbus-x11 xauth make gcc g++ libx11-dev python3
+	dbus-x11 xauth make gcc g++ libx11-dev python3 curl \
+	xfce4-session xfwm4 xfce4-panel xfdesktop4 xfce4-terminal thunar \
+	cmake libturbojpeg0-dev libxext-dev libxtst-dev libgl-dev libglu1-mesa-dev libegl-dev \
+	libopengl-dev libxcb1-dev libxcb-keysyms1-dev libxcb-glx0-dev libxv-dev libx11-xcb-dev
 
 LABEXT_DIR := $(ROOT)/server-ext/jupyter_workbench/labextensions/@jupyter-workbench
 TS_SOURCES := $(shell find packages/*/src packages/*/style packages/*/schema packages/*/package.json -type f 2>/dev/null)
@@ -62,6 +65,11 @@ $(STAMPS)/code-server: scripts/install-code-server.sh | $(STAMPS)
 	bash scripts/install-code-server.sh $(TOOLS)
 	touch $@
 
+# VirtualGL 3.1.4 from source (not packaged by Debian) unless one is installed already.
+$(STAMPS)/virtualgl: scripts/install-virtualgl.sh | $(STAMPS) $(STAMPS)/apt
+	bash scripts/install-virtualgl.sh --if-missing $(TOOLS)
+	touch $@
+
 $(STAMPS)/labextensions: $(STAMPS)/npm $(STAMPS)/venv $(TS_SOURCES)
 	npm run build:prod
 	mkdir -p $(VENV)/share/jupyter/labextensions/@jupyter-workbench
@@ -72,7 +80,8 @@ $(STAMPS)/labextensions: $(STAMPS)/npm $(STAMPS)/venv $(TS_SOURCES)
 
 build: $(STAMPS)/labextensions
 
-bootstrap: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/code-server $(STAMPS)/labextensions
+bootstrap: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/code-server $(STAMPS)/virtualgl \
+	$(STAMPS)/labextensions
 
 # ---------------------------------------------------------------- run
 start: bootstrap
