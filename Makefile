@@ -28,12 +28,12 @@ LABEXT_DIR := $(ROOT)/server-ext/jupyter_workbench/labextensions/@jupyter-workbe
 TS_SOURCES := $(shell find packages/*/src packages/*/style packages/*/schema packages/*/package.json -type f 2>/dev/null)
 
 .PHONY: help bootstrap start test lint lint-fix jest pytest galata check-wheel build \
-	bench-desktop bench-ides bench-gpu bench device-check-prep clean
+	bench-desktop bench-ides bench-gpu bench-3d bench device-check-prep clean
 
 help:
 	@echo "make start   bootstrap everything and open JupyterLab with the Workbench (port $(PORT))"
 	@echo "make test    bootstrap everything and run every test (lint, jest, pytest, Galata, wheel)"
-	@echo "make bench   run the benchmarks (bench-desktop, bench-ides, bench-gpu)"
+	@echo "make bench   run the benchmarks (bench-desktop, bench-ides, bench-gpu, bench-3d)"
 
 # ---------------------------------------------------------------- bootstrap
 $(STAMPS):
@@ -124,6 +124,10 @@ device-check-prep: bootstrap
 	rm -rf .device && mkdir -p .device
 	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(PY) -m build --wheel --outdir .device server-ext
 	$(PY) -m pip download -q --no-deps --only-binary=:all: -d .device "nvidia-ml-py>=12"
+	# The 3D path: VirtualGL as make built it, and the libturbojpeg it links to.
+	vgl=$$( [ -d $(TOOLS)/VirtualGL ] && echo $(TOOLS)/VirtualGL || echo /opt/VirtualGL ); \
+	cp -a $$vgl .device/VirtualGL && rm -f .device/VirtualGL/build.log
+	mkdir -p .device/lib && cp -L /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0 .device/lib/
 
 # ---------------------------------------------------------------- benchmarks
 bench-desktop: bootstrap
@@ -135,7 +139,10 @@ bench-ides: bootstrap
 bench-gpu: bootstrap
 	$(PY) bench/gpu/run.py
 
-bench: bench-desktop bench-ides bench-gpu
+bench-3d: bootstrap
+	$(PY) bench/3d/run.py
+
+bench: bench-desktop bench-ides bench-gpu bench-3d
 
 clean:
 	rm -rf $(STAMPS) $(LABEXT_DIR) packages/*/lib packages/*/tsconfig.tsbuildinfo server-ext/dist .device
