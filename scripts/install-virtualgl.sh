@@ -31,12 +31,27 @@ if [ "${1:-}" = "--if-missing" ]; then IF_MISSING=1; shift; fi
 PREFIX="$(realpath -m "${1:-$ROOT/.tools}")"
 VGL="$PREFIX/VirtualGL"
 
-installed_version() {
+version_of() {
   # vglrun --version prints "VirtualGL v3.1.4 (Build 20…)".
-  "$PREFIX/bin/vglrun" --version 2>/dev/null | sed -n 's/^VirtualGL v\([0-9.]*\) .*/\1/p' | head -1
+  [ -x "$1" ] && "$1" --version 2>/dev/null | sed -n 's/^VirtualGL v\([0-9.]*\) .*/\1/p' | head -1
 }
-if [ -x "$PREFIX/bin/vglrun" ] && [ "$(installed_version)" = "$VERSION" ]; then
+wrappers() {
+  # Wrappers, not links: vglrun finds its .vglrun.vars64 (the faker's libdir) next to $0.
+  mkdir -p "$PREFIX/bin"
+  for program in vglrun glxspheres64 eglxspheres64; do
+    [ -x "$VGL/bin/$program" ] || continue
+    printf '#!/bin/sh\n# VirtualGL %s, built by scripts/install-virtualgl.sh\nexec "%s" "$@"\n' \
+      "$VERSION" "$VGL/bin/$program" >"$PREFIX/bin/$program"
+    chmod 755 "$PREFIX/bin/$program"
+  done
+}
+if [ "$(version_of "$PREFIX/bin/vglrun")" = "$VERSION" ]; then
   echo "VirtualGL $VERSION already in $PREFIX"
+  exit 0
+fi
+if [ "$(version_of "$VGL/bin/vglrun")" = "$VERSION" ]; then
+  wrappers
+  echo "VirtualGL $VERSION already built in $VGL (wrappers written to $PREFIX/bin)"
   exit 0
 fi
 
@@ -84,13 +99,7 @@ echo "building VirtualGL $VERSION into $VGL (log: $LOG; about 3 min on 2 cores)"
   make -j"$(nproc)"
   make install
 ) >"$LOG" 2>&1 || { tail -40 "$LOG" >&2; exit 1; }
-# Wrappers, not links: vglrun finds its .vglrun.vars64 (the faker's libdir) next to $0.
-for program in vglrun glxspheres64 eglxspheres64; do
-  [ -x "$VGL/bin/$program" ] || continue
-  printf '#!/bin/sh\n# VirtualGL %s, built by scripts/install-virtualgl.sh\nexec "%s" "$@"\n' \
-    "$VERSION" "$VGL/bin/$program" >"$PREFIX/bin/$program"
-  chmod 755 "$PREFIX/bin/$program"
-done
-[ "$(installed_version)" = "$VERSION" ] \
+wrappers
+[ "$(version_of "$PREFIX/bin/vglrun")" = "$VERSION" ] \
   || { echo "VirtualGL was built but $PREFIX/bin/vglrun does not report $VERSION" >&2; exit 1; }
 echo "VirtualGL $VERSION installed in $PREFIX"

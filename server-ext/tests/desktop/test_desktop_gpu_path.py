@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from desktop_helpers import needs_xvnc, start
+from desktop_helpers import needs_xvnc, start, wait_until
 from rfb_client import RFBClient
 
 pytestmark = [
@@ -112,10 +112,16 @@ async def test_virtualgl_renders_and_its_pixels_reach_the_vnc_client(
     selection = backend.selection
     assert selection.mode == backend_mode, selection.rejected
 
-    # The window manager runs under VirtualGL.
-    with open(f"/proc/{state['session_pid']}/cmdline", "rb") as handle:
-        session = handle.read().split(b"\0")
-    assert session[:4] == [virtualgl.encode(), b"+wm", b"-d", selection.vgl_display.encode()]
+    # The window manager runs under VirtualGL: vglrun execs it with the faker preloaded
+    # (the session process is a shell until then: wait for the exec).
+    def session_environ() -> dict[bytes, bytes] | None:
+        with open(f"/proc/{state['session_pid']}/environ", "rb") as handle:
+            found = dict(i.split(b"=", 1) for i in handle.read().split(b"\0") if b"=" in i)
+        return found if b"libvglfaker" in found.get(b"LD_PRELOAD", b"") else None
+
+    environ = await wait_until(session_environ, timeout=10)
+    assert environ[b"VGL_DISPLAY"] == selection.vgl_display.encode()
+    assert environ[b"VGL_ISACTIVE"] == b"1" and environ[b"VGL_WM"] == b"1"  # +wm
 
     # The renderer report: VirtualGL in use, and honestly not accelerated.
     code, report = await api("GET", "desktops", "desktop", "renderer")
