@@ -48,6 +48,10 @@ SECONDS = float(os.environ.get("BENCH_3D_SECONDS", "10"))
 WARMUP = 3.0
 TOOLS = REPO / ".tools" / "bin"
 FPS_LINE = re.compile(r"([\d.]+) frames/sec")
+#: The -displayfd pipes of the running X servers (see start_x).
+PIPES: list[int] = []
+#: Seconds an app has to draw its first frame.
+FIRST_FRAME_TIMEOUT = 60.0
 
 
 def log(message: str) -> None:
@@ -64,7 +68,11 @@ def tool(name: str) -> str:
 
 
 def start_x(argv: list[str], log_path: Path) -> tuple[subprocess.Popen, str]:
-    """Start an X server with ``-displayfd``; return it and its display once it is ready."""
+    """Start an X server with ``-displayfd``; return it and its display once it is ready.
+
+    The pipe stays open while the server runs: Xorg writes to it again later and exits
+    ("Cannot write display number") when the reader is gone.
+    """
     read_fd, write_fd = os.pipe()
     with open(log_path, "w") as out:
         proc = subprocess.Popen(
@@ -74,13 +82,26 @@ def start_x(argv: list[str], log_path: Path) -> tuple[subprocess.Popen, str]:
             stderr=out,
         )
     os.close(write_fd)
+    PIPES.append(read_fd)
     ready, _, _ = select.select([read_fd], [], [], 30)
     number = os.read(read_fd, 16).decode().strip() if ready else ""
-    os.close(read_fd)
     if not number:
         proc.kill()
         raise RuntimeError(f"{argv[0]} did not start: {log_path.read_text()[-600:]}")
     return proc, f":{number}"
+
+
+def wait_for_socket(path: str, timeout: float = 30.0) -> None:
+    """Wait until the RFB server greets on ``path``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            RFBClient.connect(path).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def stop(proc: subprocess.Popen | None) -> None:
@@ -98,8 +119,11 @@ def measure(
 ) -> dict[str, Any]:
     """Run ``argv`` (glxspheres64, full screen) and count the frames the RFB client gets."""
     log(f"{name}: {' '.join(argv)}")
+    stdbuf = shutil.which(
+        "stdbuf"
+    )  # glxspheres64's own figures line by line, not at exit
     app = subprocess.Popen(
-        argv,
+        [stdbuf, "-oL", *argv] if stdbuf else argv,
         env={**os.environ, "DISPLAY": display, "VGL_COMPRESS": "proxy"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -109,13 +133,16 @@ def measure(
     reader = threading.Thread(target=lambda: lines.extend(app.stdout), daemon=True)
     reader.start()
     try:
+        deadline = time.monotonic() + FIRST_FRAME_TIMEOUT
+        while not any(FPS_LINE.search(line) for line in lines):
+            if app.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"glxspheres64 rendered nothing: {''.join(lines)[-600:]}"
+                )
+            time.sleep(0.2)
         with RFBClient.connect(rfb_socket) as rfb:
             rfb.refresh()
             rfb.count_updates(WARMUP)
-            if app.poll() is not None:
-                raise RuntimeError(
-                    f"{name}: glxspheres64 exited: {''.join(lines)[-600:]}"
-                )
             started = time.monotonic()
             frames = rfb.count_updates(SECONDS)
             elapsed = time.monotonic() - started
@@ -123,17 +150,15 @@ def measure(
         stop(app)
         reader.join(5)
     rendered = [float(m.group(1)) for line in lines if (m := FPS_LINE.search(line))]
+    renderer = next(
+        (ln.split(":", 1)[1].strip() for ln in lines if "OpenGL Renderer" in ln), None
+    )
     return {
         "received_fps": round(frames / elapsed, 2),
         "frames": frames,
         "seconds": round(elapsed, 2),
-        "rendered_fps": round(statistics.median(rendered[1:] or rendered), 2)
-        if rendered
-        else None,
-        "renderer": next(
-            (ln.split(":", 1)[1].strip() for ln in lines if "OpenGL Renderer" in ln),
-            None,
-        ),
+        "rendered_fps": round(statistics.median(rendered[1:] or rendered), 2),
+        "renderer": renderer,
     }
 
 
@@ -164,6 +189,7 @@ def main() -> int:
             ],
             workdir / "xvnc.log",
         )
+        wait_for_socket(rfb_socket)
         paths: list[tuple[str, list[str]]] = [("software", [spheres, "-fs"])]
         if os.geteuid() == 0 and shutil.which("Xorg"):
             conf = workdir / "dummy.conf"
@@ -195,6 +221,8 @@ def main() -> int:
     finally:
         stop(xorg)
         stop(xvnc)
+        for fd in PIPES:
+            os.close(fd)
     report(results)
     out_dir = REPO / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
