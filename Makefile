@@ -39,7 +39,7 @@ help:
 $(STAMPS):
 	mkdir -p $(STAMPS)
 
-$(STAMPS)/apt: | $(STAMPS)
+$(STAMPS)/apt: Makefile | $(STAMPS)
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages: $$missing"; \
