@@ -1,4 +1,5 @@
 import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
 
 import { WorkbenchClient } from './api';
 
@@ -138,9 +139,15 @@ export interface IGpuCheck {
  */
 export class GpuClient {
   /**
-   * Create a GPU client on top of a Workbench client.
+   * Create a GPU client using `serverSettings` (defaults to the page's settings). It
+   * stands alone: the GPU panel needs no other Workbench plugin.
    */
-  constructor(readonly workbench: WorkbenchClient) {}
+  constructor(serverSettings?: ServerConnection.ISettings) {
+    this.workbench = new WorkbenchClient(serverSettings);
+  }
+
+  /** The Workbench client sending the requests. */
+  readonly workbench: WorkbenchClient;
 
   /** The latest snapshot (`GET api/gpu/snapshot`). */
   snapshot(): Promise<IGpuSnapshot> {

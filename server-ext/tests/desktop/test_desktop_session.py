@@ -14,7 +14,7 @@ import pytest
 from desktop_helpers import needs_xvnc, start, wait_until
 from rfb_client import RFBClient
 
-from jupyter_workbench.backends import desktop
+from jupyter_workbench.desktop import backend as desktop
 
 BARE_RGB = tuple(int(desktop.BARE_BACKGROUND[i : i + 2], 16) for i in (1, 3, 5))
 
