@@ -19,14 +19,18 @@ from jupyter_server.utils import url_path_join
 from traitlets import Bool, Dict, Float, Int, List, Unicode, default
 
 from ._version import __version__
+from .core import api
 from .core.api import backend_handlers, fallback_handlers
 from .core.catalogue import Catalogue
 from .core.feature import Feature
+from .core.openapi import OPENAPI_OPERATIONS, openapi_handlers
 from .core.portproxy import install_first, port_proxy_handlers
 from .core.proxy import proxy_handlers
 from .core.supervisor import BACKOFF_BASE, BACKOFF_CAP, Supervisor
 from .custom.plugin import CustomFeature
+from .desktop import handlers as desktop_handlers
 from .desktop.plugin import DesktopFeature
+from .gpu import handlers as gpu_handlers
 from .gpu.plugin import GPUFeature
 from .ides.plugin import IDEsFeature
 
@@ -148,6 +152,13 @@ class WorkbenchApp(ExtensionApp):
         for feature in self.features:
             for path, handler, kwargs in feature.handlers():
                 self.handlers.append((url_path_join("workbench", path), handler, kwargs))
+        operations = [
+            *api.OPERATIONS,
+            *desktop_handlers.OPERATIONS,
+            *gpu_handlers.OPERATIONS,
+            *OPENAPI_OPERATIONS,
+        ]
+        self.handlers.extend(openapi_handlers(operations))
         self.handlers.extend(fallback_handlers())
         server.web_app.add_handlers(".*", proxy_handlers(self.catalogue, server.base_url))
         install_first(server.web_app, port_proxy_handlers(server, self.allow_port_proxy))

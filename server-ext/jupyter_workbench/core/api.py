@@ -22,6 +22,7 @@ from tornado import web
 
 from .catalogue import Catalogue
 from .handlers import HandlerSpec, WorkbenchAPIHandler
+from .openapi import Operation
 from .supervisor import LOG_LINES, ManagedProcess, State
 
 _NAME = r"(?P<name>[^/]+)"
@@ -169,3 +170,44 @@ def backend_handlers(catalogue: Catalogue, status_log_lines: int = 20) -> list[H
 def fallback_handlers() -> list[HandlerSpec]:
     """A JSON 404 for unknown API paths (registered after every feature)."""
     return [(r"workbench/api/.*", NotFoundHandler, {})]
+
+
+_REFRESH = {"type": "string", "enum": ["0", "1", "true", "false"]}
+
+#: The routes above, for the OpenAPI document (:mod:`jupyter_workbench.core.openapi`).
+OPERATIONS = [
+    Operation(
+        "GET",
+        "workbench/api/backends",
+        "The backend catalogue",
+        "backend-list",
+        errors=(400,),
+        query={"refresh": _REFRESH},
+    ),
+    Operation("GET", "workbench/api/backends/{name}", "One backend's status", "backend-status"),
+    Operation(
+        "GET",
+        "workbench/api/backends/{name}/logs",
+        "The last lines a backend printed",
+        "backend-logs",
+        query={"lines": {"type": "integer", "minimum": 1, "maximum": LOG_LINES}},
+    ),
+    *(
+        Operation(
+            "POST",
+            f"workbench/api/backends/{{name}}/{action}",
+            summary,
+            "backend-status",
+            errors=(400, 404, 409),
+            body=True,
+            extra={502: ("The backend failed to start (its status)", "backend-status")}
+            if action != "stop"
+            else {},
+        )
+        for action, summary in (
+            ("start", "Start a backend and wait until it runs or fails"),
+            ("stop", "Stop a backend (TERM, grace, KILL)"),
+            ("restart", "Stop, then start a backend"),
+        )
+    ),
+]

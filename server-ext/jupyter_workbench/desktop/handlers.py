@@ -21,6 +21,7 @@ from tornado import web
 
 from ..core.catalogue import Catalogue
 from ..core.handlers import HandlerSpec, WorkbenchAPIHandler
+from ..core.openapi import Operation
 from ..core.supervisor import State
 from .backend import DesktopBackend
 
@@ -111,3 +112,17 @@ def desktop_handlers(catalogue: Catalogue) -> list[HandlerSpec]:
         (r"api/desktops", DesktopListHandler, kwargs),
         (r"api/desktops/(?P<name>[^/]+)/renderer", RendererHandler, kwargs),
     ]
+
+
+#: The routes above (under ``{base_url}workbench/``), for the OpenAPI document.
+OPERATIONS = [
+    Operation("GET", "workbench/api/desktops", "Every desktop profile", "desktop-list", errors=()),
+    Operation(
+        "GET",
+        "workbench/api/desktops/{name}/renderer",
+        "Which OpenGL renderer a running desktop really uses",
+        "renderer-report",
+        errors=(400, 404, 409),
+        query={"refresh": {"type": "string", "enum": ["0", "1", "true", "false"]}},
+    ),
+]

@@ -16,6 +16,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from tornado import web, websocket
 
 from ..core.handlers import AUTH_RESOURCE, HandlerSpec, WorkbenchAPIHandler, parse_json
+from ..core.openapi import Operation
 from . import checks, prometheus
 from .monitor import GPUMonitor
 
@@ -153,3 +154,34 @@ def gpu_handlers(monitor: GPUMonitor, renderers: checks.Renderers) -> list[Handl
         (r"api/gpu/checks/(?P<name>[^/]+)", CheckHandler, {"renderers": renderers}),
         (r"metrics", MetricsHandler, kwargs),
     ]
+
+
+#: The routes above (under ``{base_url}workbench/``), for the OpenAPI document (the stream
+#: is a WebSocket, described in the document's text).
+OPERATIONS = [
+    Operation("GET", "workbench/api/gpu/snapshot", "The GPUs now", "gpu-snapshot", errors=()),
+    Operation(
+        "GET",
+        "workbench/api/gpu/history",
+        "Utilisation and memory over the last hour or day",
+        "gpu-history",
+        errors=(400,),
+        query={"window": {"type": "string", "enum": ["1h", "24h"]}},
+    ),
+    Operation(
+        "POST",
+        "workbench/api/gpu/checks/{name}",
+        "Run the CUDA or OpenGL check",
+        "gpu-check",
+        path_params={"name": {"type": "string", "enum": ["cuda", "opengl"]}},
+        body=True,
+    ),
+    Operation(
+        "GET",
+        "workbench/metrics",
+        "Prometheus metrics (text format)",
+        None,
+        errors=(),
+        media_type="text/plain",
+    ),
+]
