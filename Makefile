@@ -49,7 +49,7 @@ APT_PACKAGES := chromium tigervnc-standalone-server tigervnc-tools openbox xterm
 LABEXT_DIR := $(ROOT)/server-ext/jupyter_workbench/labextensions/@jupyter-workbench
 TS_SOURCES := $(shell find packages/*/src packages/*/style packages/*/schema packages/*/package.json -type f 2>/dev/null)
 
-.PHONY: help bootstrap start test lint lint-types lint-fix jest pytest galata check-wheel build kube-tools \
+.PHONY: help bootstrap start test lint lint-types lint-fix jest pytest galata check-wheel build kube-tools soak \
 	bench-desktop bench-ides bench-gpu bench-3d bench device-check-prep clean
 
 help:
@@ -57,6 +57,7 @@ help:
 	@echo "make test    bootstrap everything and run every test (lint, jest, pytest, Galata, wheel)"
 	@echo "make kube-tools  helm, the Zero-to-JupyterHub chart and the hub venv for tests/kube"
 	@echo "make bench   run the benchmarks (bench-desktop, bench-ides, bench-gpu, bench-3d)"
+	@echo "make soak    a 10-minute soak (SOAK_SECONDS=…): RSS slope, open fds, 5xx (not in CI)"
 
 # ---------------------------------------------------------------- bootstrap
 $(STAMPS):
@@ -217,6 +218,12 @@ bench-3d: bootstrap
 	$(PY) bench/3d/run.py
 
 bench: bench-desktop bench-ides bench-gpu bench-3d
+
+# Not in CI: desktop + VS Code + 50 GPU subscribers + a viewer reconnecting every 10 s for
+# SOAK_SECONDS (default 600); prints the server's RSS slope, open fds and 5xx count.
+SOAK_CAPTURE := $(ROOT)/../shared/fixtures/gpu/nvidia-smi-captures/linux-x86_64__nvidia-h100-mig__590.48.01.txt
+soak: bootstrap
+	SOAK_GPU_CAPTURE=$(if $(wildcard $(SOAK_CAPTURE)),$(SOAK_CAPTURE),) $(PY) bench/soak/run.py
 
 clean:
 	rm -rf $(STAMPS) $(HUB_VENV) $(LABEXT_DIR) packages/*/lib packages/*/tsconfig.tsbuildinfo server-ext/dist .device
