@@ -111,9 +111,11 @@ async def test_crash_window_never_answers_500(jp_fetch, jp_serverapp):
             else:
                 assert response.code == 200, (response.code, response.body[:300])
         assert managed.pid and managed.pid != pid
+        # Back in this round: the proxy waited for the reaping and started it again.
+        assert codes[-1] == 200, codes
     assert 500 not in codes
-    # The proxy waited for the reaping and started it again, without the client retrying.
-    assert set(codes) == {200}, codes
+    # A request that reached the dying process may get a 503 (Retry-After); no more.
+    assert codes.count(503) <= 2, codes
 
 
 async def test_running_backend_without_socket_answers_503(jp_fetch, jp_serverapp):

@@ -146,9 +146,14 @@ def _ensure_running_mixin(catalogue: Catalogue, managed: ManagedProcess, raw_soc
                 check_request_body(request.method, request.body)
 
         async def get(self, *args: Any, **kwargs: Any) -> Any:
-            if self.request.headers.get("Upgrade", "").lower() == "websocket":  # type: ignore[attr-defined]
-                # Before the handshake, while a 503 can still be answered.
-                await ensure_running()
+            headers = self.request.headers  # type: ignore[attr-defined]
+            if headers.get("Upgrade", "").lower() == "websocket":
+                # Before the handshake, while a 503 can still be answered; but only for a
+                # WebSocket the origin check will let through (tornado's own check, in
+                # super().get(), refuses the others with 403: they start nothing).
+                origin = headers.get("Origin") or headers.get("Sec-Websocket-Origin")
+                if origin is None or self.check_origin(origin):  # type: ignore[attr-defined]
+                    await ensure_running()
             return await super().get(*args, **kwargs)  # type: ignore[misc]
 
         async def proxy(self, port: int, path: str) -> Any:
