@@ -8,6 +8,8 @@
 ``POST backends/{name}/stop``     stop (TERM, grace, KILL)
 ``POST backends/{name}/restart``  stop, then start and wait
 ``GET  backends/{name}/logs``     the last log lines (``?lines=N``, at most 500)
+
+The payloads' JSON Schemas are in ``jupyter_workbench/schemas/`` (``backend-*.json``).
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ class _BackendHandler(WorkbenchAPIHandler):
         if full:
             entry.update(managed.status(log_tail=self.status_log_lines))
             entry["detection"] = detection.to_json()
-            entry.update(backend.extra_info())
+            if backend.extras_key:
+                entry[backend.extras_key] = backend.extra_info()
         return entry
 
 

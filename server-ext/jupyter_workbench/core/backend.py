@@ -187,8 +187,12 @@ class Backend(LoggingConfigurable):
     async def after_stop(self, ctx: LaunchContext) -> None:
         """Hook called once the process group is gone (clean up private files)."""
 
+    #: Key under which :meth:`extra_info` appears in ``GET backends/{name}`` (the feature's
+    #: name, e.g. ``"desktop"``; its shape is in ``schemas/``); ``None``: no extras.
+    extras_key: str | None = None
+
     def extra_info(self) -> dict[str, Any]:
-        """Backend-specific fields added to ``GET backends/{name}``."""
+        """Backend-specific facts, shown under :attr:`extras_key` in ``GET backends/{name}``."""
         return {}
 
     def render_env(self, ctx: LaunchContext) -> dict[str, str]:

@@ -207,6 +207,7 @@ class DesktopBackend(Backend):
     """One desktop profile: Xvnc on a unix socket plus a session, proxied as a raw stream."""
 
     kind = "desktop"
+    extras_key = "desktop"
     settings = Instance(WorkbenchDesktop)
     geometry = Unicode("1920x1080", help="Screen size WxH.")
     depth = Unicode("24", help="Colour depth.")

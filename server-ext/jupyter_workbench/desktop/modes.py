@@ -323,8 +323,11 @@ async def renderer_report(
         "renderer": None,
         "vendor": None,
         "version": None,
+        "direct_rendering": None,
         "accelerated": None,
         "checked_at": time.time(),
+        "command": None,
+        "error": None,
     }
     glxinfo = find_tool(settings.glxinfo)
     if not glxinfo:

@@ -45,6 +45,8 @@ _EVENT_COUNTERS = {
 }
 
 NOT_MEANINGFUL_VGPU = "not meaningful in a vGPU guest (the host owns it)"
+#: The licence fields of a vGPU guest whose licence is not reported.
+NO_LICENCE = {"product": None, "license_status": None, "license_expiry": None}
 
 
 class Missing:
@@ -433,7 +435,7 @@ def gpu_from_tree(
         gpu["virtualization_mode"] = _VIRT.get(str(virt).strip().lower(), str(virt).lower())
     licence = _license(raw, timestamp)
     gpu["vgpu"] = (
-        {"profile": gpu["name"], **(licence or {"license_status": None, "license_expiry": None})}
+        {"profile": gpu["name"], **(licence or NO_LICENCE)}
         if gpu["virtualization_mode"] == "vgpu"
         else None
     )
@@ -531,6 +533,8 @@ def gpu_from_tree(
         ),
     }
     gpu["clock_event_counters_us"] = _event_counters(raw, b)
+    gpu["energy_mj"] = None
+    b.na["energy_mj"] = "nvidia-smi -q does not report the energy counter (NVML does)"
     gpu["clock_event_reasons"] = _active_reasons(raw)
     reasons = get(raw, "clocks_event_reasons", "clocks_throttle_reasons")
     if not isinstance(reasons, dict):
@@ -565,6 +569,9 @@ def gpu_from_tree(
         ),
     }
     gpu["ecc"] = _ecc(raw)
+    for scope in ("volatile", "aggregate"):
+        if gpu["ecc"][scope] is None:
+            b.na[f"ecc.{scope}"] = "no ECC counters reported (ECC off or not supported)"
     gpu["remapped_rows"] = _remapped(raw)
     if gpu["remapped_rows"] is None:
         b.na["remapped_rows"] = (reason_for(get(raw, "remapped_rows")) or Missing("")).reason or (

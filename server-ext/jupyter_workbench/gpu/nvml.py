@@ -11,7 +11,7 @@ import time
 from functools import partial
 from typing import Any, Callable  # Any: pynvml is untyped; snapshots are JSON-like
 
-from .model import NOT_MEANINGFUL_VGPU, empty_snapshot, gi_profile
+from .model import NO_LICENCE, NOT_MEANINGFUL_VGPU, empty_snapshot, gi_profile
 
 _VIRT = {0: "none", 1: "passthrough", 2: "vgpu", 3: "host_vgpu"}
 _REASON_BITS = {
@@ -29,6 +29,26 @@ _RECOVERY = {0: "none", 1: "gpu_reset", 2: "node_reboot", 3: "drain_p2p", 4: "dr
 #: ``nvmlGridLicenseExpiry_t.status`` of a lease with a valid expiry date.
 _EXPIRY_VALID = 2
 MIB = 1024 * 1024
+#: The ECC counters of the snapshot model.
+ECC_FIELDS = (
+    "mode",
+    "volatile_uncorrected",
+    "aggregate_uncorrected",
+    "volatile_corrected",
+    "aggregate_corrected",
+)
+#: The power readings and limits of the snapshot model.
+POWER_FIELDS = (
+    "source",
+    "average_w",
+    "instant_w",
+    "default_limit_w",
+    "min_limit_w",
+    "max_limit_w",
+    "requested_limit_w",
+)
+#: The clocks of the snapshot model.
+CLOCK_FIELDS = ("sm_mhz", "mem_mhz", "graphics_mhz", "video_mhz", "max_sm_mhz", "max_mem_mhz")
 
 
 def load_nvml() -> tuple[Any, str | None]:
@@ -129,17 +149,31 @@ class NvmlSource:
         nvml = self.nvml
         na: dict[str, str] = {}
         handle = self._call(na, "handle", lambda: nvml.nvmlDeviceGetHandleByIndex(index))
-        if handle is None:
+        if handle is None:  # every field of the snapshot model, none known
+            na.pop("_lost", None)
             return {
                 "index": index,
-                "uuid": None,
-                "name": None,
+                **dict.fromkeys(("uuid", "name", "pci_bus_id", "minor_number")),
+                **dict.fromkeys(("virtualization_mode", "vgpu")),
+                "mig": {"enabled": False, "devices": []},
+                "memory": dict.fromkeys(("total_mib", "used_mib", "free_mib", "reserved_mib")),
+                **dict.fromkeys(("utilization_gpu_percent", "temperature_c")),
+                "utilization": dict.fromkeys(("memory", "encoder", "decoder", "jpeg", "ofa")),
+                **dict.fromkeys(("memory_temperature_c", "fan_speed_percent", "pstate")),
+                **dict.fromkeys(("compute_mode", "energy_mj", "clock_event_counters_us")),
+                **dict.fromkeys(("power_w", "power_limit_w")),
+                "power": dict.fromkeys(POWER_FIELDS),
+                "clocks": dict.fromkeys(CLOCK_FIELDS),
+                "clock_event_reasons": [],
+                "pcie": dict.fromkeys(
+                    ("gen_current", "gen_max", "width_current", "width_max", "replay_counter")
+                ),
+                "ecc": dict.fromkeys(ECC_FIELDS + ("volatile", "aggregate")),
+                **dict.fromkeys(("remapped_rows", "retired_pages", "recovery_action")),
+                "xid_events": [],
+                "processes": [],
                 "lost": True,
                 "na": na,
-                "memory": {"total_mib": None, "used_mib": None},
-                "mig": {"enabled": False, "devices": []},
-                "processes": [],
-                "xid_events": [],
             }
 
         def call(field: str, fn: Callable[[], Any]) -> Any:
@@ -193,12 +227,7 @@ class NvmlSource:
             "pci_bus_id": static["pci_bus_id"],
             "minor_number": static["minor_number"],
             "virtualization_mode": mode,
-            "vgpu": {
-                "profile": name,
-                **(licence or {"license_status": None, "license_expiry": None}),
-            }
-            if mode == "vgpu"
-            else None,
+            "vgpu": {"profile": name, **(licence or NO_LICENCE)} if mode == "vgpu" else None,
             "mig": mig,
             "memory": memory,
             "utilization_gpu_percent": util.gpu if util is not None else None,
@@ -395,7 +424,13 @@ class NvmlSource:
                 "ecc.aggregate_uncorrected",
                 lambda: nvml.nvmlDeviceGetTotalEccErrors(handle, unc, nvml.NVML_AGGREGATE_ECC),
             ),
+            "volatile_corrected": None,
+            "aggregate_corrected": None,
+            "volatile": None,
+            "aggregate": None,
         }
+        for field in ("volatile_corrected", "aggregate_corrected", "volatile", "aggregate"):
+            na[f"ecc.{field}"] = "not read through NVML"
         remap = call("remapped_rows", lambda: nvml.nvmlDeviceGetRemappedRows(handle))
         action = call("recovery_action", lambda: nvml.nvmlDeviceGetGpuRecoveryAction(handle))
         licence = self._licence(handle, na) if mode == "vgpu" else None

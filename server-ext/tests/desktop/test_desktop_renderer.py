@@ -20,7 +20,7 @@ async def test_renderer_report_says_software_here(api, workbench):
     started = await start(api)
     code, report = await api("GET", "desktops", "desktop", "renderer")
     assert code == 200, report
-    assert report["display"] == started["display"]
+    assert report["display"] == started["desktop"]["display"]
     assert report["mode"] == "software"
     assert report["accelerated"] is False
     assert "llvmpipe" in report["renderer"]
@@ -32,9 +32,9 @@ async def test_renderer_report_says_software_here(api, workbench):
     assert hooked["renderer"] == report["renderer"]
     # …and as the badge summary on the backend status.
     code, data = await api("GET", "backends", "desktop")
-    assert data["renderer_summary"].startswith("software (software) · llvmpipe")
+    assert data["desktop"]["renderer_summary"].startswith("software (software) · llvmpipe")
     code, listing = await api("GET", "desktops")
-    assert listing["desktops"][0]["display"] == started["display"]
+    assert listing["desktops"][0]["display"] == started["desktop"]["display"]
 
 
 async def test_no_running_renderer_without_running_desktop(workbench):
