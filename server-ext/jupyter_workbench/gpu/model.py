@@ -268,6 +268,9 @@ def _mig(raw: Tree, listed: list[dict[str, Any]] | None = None) -> dict[str, Any
         )
     if any(d["profile"] is None for d in devices):
         _derived_names([d for d in devices if d["profile"] is None])
+    for dev in devices:
+        if dev["profile"] is None:
+            dev["na"]["profile"] = "NVIDIA's name is not available and cannot be derived"
     return {"enabled": enabled, "devices": devices}
 
 

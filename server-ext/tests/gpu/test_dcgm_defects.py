@@ -6,6 +6,7 @@ The exposition is read back with prometheus_client's own text parser.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -20,6 +21,13 @@ from .gpu_fixtures import fixture_files, read
 
 H100 = "linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01.txt"
 MIG = "linux-x86_64__nvidia-h100-mig__590.48.01.txt"
+#: A real H200 in MIG mode, one GPU instance holding two compute instances (see its SOURCES).
+H200_MIG = (
+    Path(__file__).parent.parent
+    / "fixtures"
+    / "nvidia_gpu_exporter"
+    / "linux-x86_64__nvidia-h200-mig__590.48.01.txt"
+)
 H200 = "linux-x86_64__nvidia-h200__590.48.01.txt"
 
 
@@ -109,6 +117,43 @@ def test_3_mig_names_and_uuids_come_from_nvidia_smi_l():
     assert [d["profile"] for d in devices] == ["3g.40gb", "2g.20gb", "1g.10gb", "1g.10gb"]
     assert {d["profile_source"] for d in devices} == {"nvidia-smi -L"}
     assert devices[2]["uuid"] == "MIG-00000002-0000-0000-0000-000000000002"
+
+
+def test_3_h200_names_are_nvidias_not_derived():
+    # No edit: the real H200 MIG capture; `nvidia-smi -L` names its devices.
+    text = H200_MIG.read_text(encoding="utf-8")
+    devices = snap(text)["gpus"][0]["mig"]["devices"]
+    assert [d["profile"] for d in devices] == [
+        "1c.3g.71gb",
+        "2c.3g.71gb",
+        "2g.35gb",
+        "1g.18gb",
+        "1g.18gb",
+    ]
+    assert [d["gpu_instance_profile"] for d in devices] == [
+        "3g.71gb",
+        "3g.71gb",
+        "2g.35gb",
+        "1g.18gb",
+        "1g.18gb",
+    ]
+    # What deriving from SMs and memory gives for the same slices: not NVIDIA's names.
+    tree = parse_any(text)
+    del tree["listing"]
+    derived = snapshot_from_tree(tree, "file", 0)["gpus"][0]["mig"]["devices"]
+    assert [d["profile"] for d in derived] == [None, None, "2g.32gb", "1g.16gb", "1g.16gb"]
+    assert derived[0]["na"]["profile"]
+
+
+def test_4_h200_two_compute_instances_are_one_gpu_instance_series():
+    # No edit: GPU instance 2 of the real H200 capture holds compute instances 0 and 1.
+    used = series(snap(H200_MIG.read_text(encoding="utf-8")), "DCGM_FI_DEV_FB_USED")
+    assert [(l["GPU_I_ID"], l["GPU_I_PROFILE"], v) for l, v in used] == [
+        ("2", "3g.71gb", 16925),
+        ("3", "2g.35gb", 17),
+        ("9", "1g.18gb", 9),
+        ("10", "1g.18gb", 9),
+    ]
 
 
 def test_3_a_multi_compute_instance_name_is_taken_as_nvidia_gives_it():
