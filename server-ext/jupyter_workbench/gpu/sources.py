@@ -13,8 +13,8 @@ import time
 from typing import Any  # Any: snapshots are JSON-like trees
 
 from .model import empty_snapshot, snapshot_from_tree
-from .parse import parse_any, parse_xml
-from .smi_query import QUERY, merge_fast, parse_query_csv, query_argv
+from .parse import parse_any, parse_list, parse_xml
+from .smi_query import merge_fast, parse_query_csv, query_argv, query_fields, wants_instant
 
 
 class ReplaySource:
@@ -83,8 +83,10 @@ class NvidiaSmiSource:
 
     def _fast(self, now: float) -> dict[str, Any] | None:
         """The fast query merged into the last full snapshot; ``None``: read everything."""
+        assert self._full is not None
+        fields = query_fields(instant=wants_instant(self._full))
         try:
-            proc = self._run(query_argv(self.executable or "nvidia-smi"))
+            proc = self._run(query_argv(self.executable or "nvidia-smi", fields))
         except (subprocess.TimeoutExpired, OSError):
             return None
         if proc.returncode != 0:
@@ -93,7 +95,7 @@ class NvidiaSmiSource:
                 self.fast_query_works = False
             return None
         try:
-            rows = parse_query_csv(proc.stdout.decode("utf-8", "replace"), QUERY)
+            rows = parse_query_csv(proc.stdout.decode("utf-8", "replace"), fields)
         except ValueError:
             self.fast_query_works = False
             return None
@@ -127,7 +129,26 @@ class NvidiaSmiSource:
             tree = parse_xml(proc.stdout)
         except Exception as err:  # malformed output must not break the sampler
             return empty_snapshot(self.name, "error", f"unreadable nvidia-smi output: {err}", now)
+        if any(_mig_on(gpu) for gpu in tree.get("gpus", [])):
+            tree["listing"] = self._listing()
         return snapshot_from_tree(tree, self.name, now)
+
+    def _listing(self) -> list[dict[str, Any]]:
+        """``nvidia-smi -L``: NVIDIA's names and UUIDs of the MIG devices (``-q -x`` has
+        neither); empty when it fails (the names are then derived, and say so)."""
+        try:
+            proc = self._run([self.executable or "nvidia-smi", "-L"])
+        except (subprocess.TimeoutExpired, OSError):
+            return []
+        if proc.returncode != 0:
+            return []
+        return parse_list(proc.stdout.decode("utf-8", "replace"))
+
+
+def _mig_on(gpu: dict[str, Any]) -> bool:
+    mode = gpu.get("mig_mode")
+    current = mode.get("current_mig") if isinstance(mode, dict) else None
+    return str(current).strip().lower() == "enabled"
 
 
 class NoSource:
