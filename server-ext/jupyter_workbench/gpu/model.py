@@ -39,8 +39,14 @@ _POWER_SECTIONS = ("gpu_power_readings", "power_readings")
 _EVENT_COUNTERS = {
     "sw_power_cap": ("clocks_event_reasons_counters_sw_power_cap", "sw_power_capping"),
     "sync_boost": ("clocks_event_reasons_counters_sync_boost", "sync_boost"),
-    "sw_thermal_slowdown": ("clocks_event_reasons_counters_sw_therm_slowdown", "sw_thermal_slowdown"),
-    "hw_thermal_slowdown": ("clocks_event_reasons_counters_hw_therm_slowdown", "hw_thermal_slowdown"),
+    "sw_thermal_slowdown": (
+        "clocks_event_reasons_counters_sw_therm_slowdown",
+        "sw_thermal_slowdown",
+    ),
+    "hw_thermal_slowdown": (
+        "clocks_event_reasons_counters_hw_therm_slowdown",
+        "hw_thermal_slowdown",
+    ),
     "hw_power_brake_slowdown": ("clocks_event_reasons_counters_hw_power_brake", "hw_power_braking"),
 }
 
@@ -239,7 +245,7 @@ def _mig(raw: Tree, listed: list[dict[str, Any]] | None = None) -> dict[str, Any
     if isinstance(devices_raw, dict):
         devices_raw = [devices_raw]
     by_index = {entry["index"]: entry for entry in listed or []}
-    devices = []
+    devices: list[dict[str, Any]] = []
     for position, dev in enumerate(devices_raw if isinstance(devices_raw, list) else []):
         memory = get(dev, "fb_memory_usage", "shared_fb_memory_usage") or {}
         sms = _int(get(dev, "device_attributes.shared.multiprocessor_count"))
@@ -446,7 +452,7 @@ def gpu_from_tree(
     gpu["memory"] = {
         "total_mib": b.pick("memory.total_mib", "fb_memory_usage.total", as_int=True),
         "used_mib": b.pick("memory.used_mib", "fb_memory_usage.used", as_int=True),
-        # nvidia-smi's own Free: total − reserved − used (drivers ≥ 520 report Reserved).
+        # nvidia-smi's own Free: total - reserved - used (drivers >= 520 report Reserved).
         "free_mib": b.pick("memory.free_mib", "fb_memory_usage.free", as_int=True),
         "reserved_mib": b.pick("memory.reserved_mib", "fb_memory_usage.reserved", as_int=True),
     }
@@ -454,8 +460,9 @@ def gpu_from_tree(
         "utilization_gpu_percent", "utilization.gpu_util", "utilization.gpu", as_int=True
     )
     gpu["utilization"] = {
-        name: b.pick(f"utilization.{name}", f"utilization.{name}_util", f"utilization.{name}",
-                     as_int=True)
+        name: b.pick(
+            f"utilization.{name}", f"utilization.{name}_util", f"utilization.{name}", as_int=True
+        )
         for name in ("memory", "encoder", "decoder", "jpeg", "ofa")
     }
     if gpu["mig"]["enabled"]:

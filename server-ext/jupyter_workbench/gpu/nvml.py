@@ -168,7 +168,7 @@ class NvmlSource:
                 "pcie": dict.fromkeys(
                     ("gen_current", "gen_max", "width_current", "width_max", "replay_counter")
                 ),
-                "ecc": dict.fromkeys(ECC_FIELDS + ("volatile", "aggregate")),
+                "ecc": dict.fromkeys((*ECC_FIELDS, "volatile", "aggregate")),
                 **dict.fromkeys(("remapped_rows", "retired_pages", "recovery_action")),
                 "xid_events": [],
                 "processes": [],
@@ -203,8 +203,14 @@ class NvmlSource:
         constraints = call(
             "power.min_limit_w", lambda: nvml.nvmlDeviceGetPowerManagementLimitConstraints(handle)
         )
-        for field in ("utilization.jpeg", "utilization.ofa", "memory_temperature_c",
-                      "power.average_w", "power.instant_w", "clock_event_counters_us"):
+        for field in (
+            "utilization.jpeg",
+            "utilization.ofa",
+            "memory_temperature_c",
+            "power.average_w",
+            "power.instant_w",
+            "clock_event_counters_us",
+        ):
             na[field] = "not read through NVML by Workbench (nvidia-smi reports it)"
         reasons = call(
             "clock_event_reasons",
@@ -234,16 +240,22 @@ class NvmlSource:
             "utilization": {
                 "memory": util.memory if util is not None else None,
                 "encoder": _first(
-                    call("utilization.encoder", lambda: nvml.nvmlDeviceGetEncoderUtilization(handle))
+                    call(
+                        "utilization.encoder", lambda: nvml.nvmlDeviceGetEncoderUtilization(handle)
+                    )
                 ),
                 "decoder": _first(
-                    call("utilization.decoder", lambda: nvml.nvmlDeviceGetDecoderUtilization(handle))
+                    call(
+                        "utilization.decoder", lambda: nvml.nvmlDeviceGetDecoderUtilization(handle)
+                    )
                 ),
                 "jpeg": None,
                 "ofa": None,
             },
             "memory_temperature_c": None,
-            "fan_speed_percent": call("fan_speed_percent", lambda: nvml.nvmlDeviceGetFanSpeed(handle)),
+            "fan_speed_percent": call(
+                "fan_speed_percent", lambda: nvml.nvmlDeviceGetFanSpeed(handle)
+            ),
             "pstate": _pstate(call("pstate", lambda: nvml.nvmlDeviceGetPerformanceState(handle))),
             "compute_mode": _COMPUTE_MODES.get(
                 call("compute_mode", lambda: nvml.nvmlDeviceGetComputeMode(handle))
@@ -263,10 +275,15 @@ class NvmlSource:
                 "min_limit_w": _watts(_first(constraints)),
                 "max_limit_w": _watts(constraints[1] if constraints else None),
                 "requested_limit_w": _watts(
-                    call("power.requested_limit_w", lambda: nvml.nvmlDeviceGetPowerManagementLimit(handle))
+                    call(
+                        "power.requested_limit_w",
+                        lambda: nvml.nvmlDeviceGetPowerManagementLimit(handle),
+                    )
                 ),
             },
-            "energy_mj": call("energy_mj", lambda: nvml.nvmlDeviceGetTotalEnergyConsumption(handle)),
+            "energy_mj": call(
+                "energy_mj", lambda: nvml.nvmlDeviceGetTotalEnergyConsumption(handle)
+            ),
             "clock_event_counters_us": None,
             "temperature_c": temp,
             "power_w": power / 1000 if power is not None else None,
@@ -274,7 +291,9 @@ class NvmlSource:
             "clocks": {
                 "sm_mhz": sm,
                 "mem_mhz": mem,
-                "graphics_mhz": self._clock(handle, na, "graphics_mhz", "NVML_CLOCK_GRAPHICS", mode),
+                "graphics_mhz": self._clock(
+                    handle, na, "graphics_mhz", "NVML_CLOCK_GRAPHICS", mode
+                ),
                 "video_mhz": self._clock(handle, na, "video_mhz", "NVML_CLOCK_VIDEO", mode),
                 "max_sm_mhz": self._clock(handle, na, "max_sm_mhz", "NVML_CLOCK_SM", mode, True),
                 "max_mem_mhz": self._clock(handle, na, "max_mem_mhz", "NVML_CLOCK_MEM", mode, True),

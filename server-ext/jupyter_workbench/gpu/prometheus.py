@@ -84,7 +84,7 @@ def _violation_ns(*names: str) -> Callable[[Gpu], Any]:
         got = [counters.get(name) for name in names]
         if any(v is None for v in got):
             return None
-        return sum(got) * 1000
+        return sum(int(v) for v in got if v is not None) * 1000
 
     return value
 
@@ -101,9 +101,27 @@ def _last_xid(gpu: Gpu) -> Any:
 #: (name, type, help, getter, per MIG instance?) — a getter returns None for "no sample";
 #: per-instance getters read a MIG instance dict (its memory), the others the whole GPU.
 METRICS: list[tuple[str, str, str, Callable[[Gpu], Any], bool]] = [
-    ("DCGM_FI_DEV_SM_CLOCK", "gauge", "SM clock frequency (in MHz).", _path("clocks", "sm_mhz"), False),
-    ("DCGM_FI_DEV_MEM_CLOCK", "gauge", "Memory clock frequency (in MHz).", _path("clocks", "mem_mhz"), False),
-    ("DCGM_FI_DEV_MEMORY_TEMP", "gauge", "Memory temperature (in C).", _path("memory_temperature_c"), False),
+    (
+        "DCGM_FI_DEV_SM_CLOCK",
+        "gauge",
+        "SM clock frequency (in MHz).",
+        _path("clocks", "sm_mhz"),
+        False,
+    ),
+    (
+        "DCGM_FI_DEV_MEM_CLOCK",
+        "gauge",
+        "Memory clock frequency (in MHz).",
+        _path("clocks", "mem_mhz"),
+        False,
+    ),
+    (
+        "DCGM_FI_DEV_MEMORY_TEMP",
+        "gauge",
+        "Memory temperature (in C).",
+        _path("memory_temperature_c"),
+        False,
+    ),
     ("DCGM_FI_DEV_GPU_TEMP", "gauge", "GPU temperature (in C).", _path("temperature_c"), False),
     ("DCGM_FI_DEV_POWER_USAGE", "gauge", "Power draw (in W).", _path("power_w"), False),
     (
@@ -120,7 +138,13 @@ METRICS: list[tuple[str, str, str, Callable[[Gpu], Any], bool]] = [
         _path("pcie", "replay_counter"),
         False,
     ),
-    ("DCGM_FI_DEV_GPU_UTIL", "gauge", "GPU utilization (in %).", _path("utilization_gpu_percent"), False),
+    (
+        "DCGM_FI_DEV_GPU_UTIL",
+        "gauge",
+        "GPU utilization (in %).",
+        _path("utilization_gpu_percent"),
+        False,
+    ),
     (
         "DCGM_FI_DEV_MEM_COPY_UTIL",
         "gauge",
@@ -128,11 +152,41 @@ METRICS: list[tuple[str, str, str, Callable[[Gpu], Any], bool]] = [
         _path("utilization", "memory"),
         False,
     ),
-    ("DCGM_FI_DEV_ENC_UTIL", "gauge", "Encoder utilization (in %).", _path("utilization", "encoder"), False),
-    ("DCGM_FI_DEV_DEC_UTIL", "gauge", "Decoder utilization (in %).", _path("utilization", "decoder"), False),
-    ("DCGM_FI_DEV_XID_ERRORS", "gauge", "Value of the last XID error encountered.", _last_xid, False),
-    ("DCGM_FI_DEV_FB_FREE", "gauge", "Framebuffer memory free (in MiB).", _path("memory", "free_mib"), True),
-    ("DCGM_FI_DEV_FB_USED", "gauge", "Framebuffer memory used (in MiB).", _path("memory", "used_mib"), True),
+    (
+        "DCGM_FI_DEV_ENC_UTIL",
+        "gauge",
+        "Encoder utilization (in %).",
+        _path("utilization", "encoder"),
+        False,
+    ),
+    (
+        "DCGM_FI_DEV_DEC_UTIL",
+        "gauge",
+        "Decoder utilization (in %).",
+        _path("utilization", "decoder"),
+        False,
+    ),
+    (
+        "DCGM_FI_DEV_XID_ERRORS",
+        "gauge",
+        "Value of the last XID error encountered.",
+        _last_xid,
+        False,
+    ),
+    (
+        "DCGM_FI_DEV_FB_FREE",
+        "gauge",
+        "Framebuffer memory free (in MiB).",
+        _path("memory", "free_mib"),
+        True,
+    ),
+    (
+        "DCGM_FI_DEV_FB_USED",
+        "gauge",
+        "Framebuffer memory used (in MiB).",
+        _path("memory", "used_mib"),
+        True,
+    ),
     (
         "DCGM_FI_DEV_FB_RESERVED",
         "gauge",

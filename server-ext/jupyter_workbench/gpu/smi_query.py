@@ -40,6 +40,8 @@ def query_fields(instant: bool = False) -> list[str]:
 def wants_instant(snapshot: dict[str, Any]) -> bool:
     """Whether a GPU of the full read shows the instant power (its average is N/A)."""
     return any((g.get("power") or {}).get("source") == "instant" for g in snapshot.get("gpus", []))
+
+
 #: Canonical names of the short field names above (what other tools' queries use).
 ALIASES = {"clocks.sm": "clocks.current.sm", "clocks.mem": "clocks.current.memory"}
 

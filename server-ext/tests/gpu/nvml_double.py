@@ -162,7 +162,9 @@ class NvmlDouble:
 
     def nvmlDeviceGetMemoryInfo(self, h: Any, version: int | None = None) -> Any:
         if h.mig is not None:
-            src = {k.removeprefix("memory_"): v for k, v in h.mig.items() if k.startswith("memory_")}
+            src = {
+                k.removeprefix("memory_"): v for k, v in h.mig.items() if k.startswith("memory_")
+            }
         else:
             src = dict(h.gpu["memory"])
         total = self._value("nvmlDeviceGetMemoryInfo", h, src["total_mib"])
@@ -187,11 +189,15 @@ class NvmlDouble:
 
     def nvmlDeviceGetEncoderUtilization(self, h: Any) -> tuple[int, int]:
         value = (h.gpu.get("utilization") or {}).get("encoder")
-        return self._value("nvmlDeviceGetEncoderUtilization", h, None if value is None else (value, 167000))
+        return self._value(
+            "nvmlDeviceGetEncoderUtilization", h, None if value is None else (value, 167000)
+        )
 
     def nvmlDeviceGetDecoderUtilization(self, h: Any) -> tuple[int, int]:
         value = (h.gpu.get("utilization") or {}).get("decoder")
-        return self._value("nvmlDeviceGetDecoderUtilization", h, None if value is None else (value, 167000))
+        return self._value(
+            "nvmlDeviceGetDecoderUtilization", h, None if value is None else (value, 167000)
+        )
 
     def nvmlDeviceGetFanSpeed(self, h: Any) -> int:
         return self._value("nvmlDeviceGetFanSpeed", h, h.gpu.get("fan_speed_percent"))
@@ -202,7 +208,9 @@ class NvmlDouble:
 
     def nvmlDeviceGetComputeMode(self, h: Any) -> int:
         modes = {"Default": 0, "Exclusive_Thread": 1, "Prohibited": 2, "Exclusive_Process": 3}
-        return self._value("nvmlDeviceGetComputeMode", h, modes.get(h.gpu.get("compute_mode") or ""))
+        return self._value(
+            "nvmlDeviceGetComputeMode", h, modes.get(h.gpu.get("compute_mode") or "")
+        )
 
     def _milliwatts(self, name: str, h: Any, key: str) -> int:
         value = (h.gpu.get("power") or {}).get(key)

@@ -68,12 +68,16 @@ def scenarios() -> dict[str, tuple[dict[str, Any], set[str]]]:
         ),
         # Edit: a10g.xml, <remapped_row_pending> No → Yes.
         "row remap pending": (
-            snapshot("", edit_once(a10g, r"<remapped_row_pending>No<", "<remapped_row_pending>Yes<")),
+            snapshot(
+                "", edit_once(a10g, r"<remapped_row_pending>No<", "<remapped_row_pending>Yes<")
+            ),
             {"GPURowRemapPending"},
         ),
         # Edit: a10g.xml, <remapped_row_failure> No → Yes.
         "row remap failure": (
-            snapshot("", edit_once(a10g, r"<remapped_row_failure>No<", "<remapped_row_failure>Yes<")),
+            snapshot(
+                "", edit_once(a10g, r"<remapped_row_failure>No<", "<remapped_row_failure>Yes<")
+            ),
             {"GPURowRemapFailure"},
         ),
         # Edit: tesla-t4.xml, <pending_retirement> No → Yes.
@@ -83,28 +87,50 @@ def scenarios() -> dict[str, tuple[dict[str, Any], set[str]]]:
         ),
         # Edit: H200 capture (load, 100 % busy), "HW Thermal Slowdown" Not Active → Active.
         "thermal slowdown under load": (
-            snapshot("", edit_once(h200, r"(# load :: query \(-q\).*?HW Thermal Slowdown\s+: )Not Active", r"\g<1>Active")),
+            snapshot(
+                "",
+                edit_once(
+                    h200,
+                    r"(# load :: query \(-q\).*?HW Thermal Slowdown\s+: )Not Active",
+                    r"\g<1>Active",
+                ),
+            ),
             {"GPUThermalSlowdownUnderLoad"},
         ),
         # Edit: H200 capture (idle, 0 % busy), the same field: clocked down while idle is fine.
         "thermal slowdown while idle": (
             snapshot(
                 "",
-                edit_once(h200, r"(# idle :: query \(-q\).*?HW Thermal Slowdown\s+: )Not Active", r"\g<1>Active"),
+                edit_once(
+                    h200,
+                    r"(# idle :: query \(-q\).*?HW Thermal Slowdown\s+: )Not Active",
+                    r"\g<1>Active",
+                ),
                 "idle",
             ),
             set(),
         ),
         # Edit: H200 capture (load), "HW Power Brake Slowdown" Not Active → Active.
         "power brake under load": (
-            snapshot("", edit_once(h200, r"(# load :: query \(-q\).*?HW Power Brake Slowdown\s+: )Not Active", r"\g<1>Active")),
+            snapshot(
+                "",
+                edit_once(
+                    h200,
+                    r"(# load :: query \(-q\).*?HW Power Brake Slowdown\s+: )Not Active",
+                    r"\g<1>Active",
+                ),
+            ),
             {"GPUPowerSlowdownUnderLoad"},
         ),
         # Edit: tesla_p4.xml, license_status "Licensed (Expiry: …)" → "Unlicensed (Restricted)".
         "vGPU licence lost": (
             snapshot(
                 "",
-                edit_once(p4, r"<license_status>Licensed \(Expiry: [^<]*\)<", "<license_status>Unlicensed (Restricted)<"),
+                edit_once(
+                    p4,
+                    r"<license_status>Licensed \(Expiry: [^<]*\)<",
+                    "<license_status>Unlicensed (Restricted)<",
+                ),
             ),
             {"GPUvGPULicenceLost"},
         ),
@@ -113,7 +139,10 @@ def scenarios() -> dict[str, tuple[dict[str, Any], set[str]]]:
             snapshot("", edit_once(t4, r"<gpu_temp>40 C<", "<gpu_temp>[GPU is lost]<")),
             {"GPULost"},
         ),
-        "Xid 79 (fallen off the bus)": (with_xid(snapshot("tesla-t4.xml"), 79), {"GPUXidNeedsReset"}),
+        "Xid 79 (fallen off the bus)": (
+            with_xid(snapshot("tesla-t4.xml"), 79),
+            {"GPUXidNeedsReset"},
+        ),
         "Xid 94 (contained ECC)": (with_xid(snapshot(H200), 94), {"GPUXidMemoryErrorContained"}),
         "Xid 13 (application)": (with_xid(snapshot(H200), 13), {"GPUXidApplicationFault"}),
         "Xid 154 (unclassified)": (with_xid(snapshot(H200), 154), {"GPUXidOther"}),
@@ -149,7 +178,9 @@ def annotate(template: str, labels: dict[str, str]) -> str:
     return re.sub(r"\{\{ \$labels\.(\w+) \}\}", lambda m: labels.get(m.group(1), ""), template)
 
 
-def expected_alerts(rule: dict[str, Any], samples: list[tuple[str, dict[str, str], float]]) -> list[dict[str, Any]]:
+def expected_alerts(
+    rule: dict[str, Any], samples: list[tuple[str, dict[str, str], float]]
+) -> list[dict[str, Any]]:
     """Which series carry the alert: those of the rule's first metric (the one it names)."""
     metric = re.search(r"(DCGM_FI_[A-Z_]+|workbench_[a-z_]+)", rule["expr"]).group(1)  # type: ignore[union-attr]
     out = []
@@ -167,7 +198,9 @@ def expected_alerts(rule: dict[str, Any], samples: list[tuple[str, dict[str, str
 
 
 def test_promtool_checks_the_rules() -> None:
-    proc = subprocess.run([PROMTOOL, "check", "rules", str(RULES)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [PROMTOOL, "check", "rules", str(RULES)], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -213,8 +246,14 @@ def test_alerts_fire_on_their_fault_and_nothing_else(tmp_path: Path) -> None:
         )
     assert fired == set(all_rules), f"never tested firing: {set(all_rules) - fired}"
     test_file = tmp_path / "gpu-alerts.test.yaml"
-    test_file.write_text(json.dumps({"rule_files": [str(RULES)], "evaluation_interval": "1m", "tests": tests}))
+    test_file.write_text(
+        json.dumps({"rule_files": [str(RULES)], "evaluation_interval": "1m", "tests": tests})
+    )
     proc = subprocess.run(
-        [PROMTOOL, "test", "rules", str(test_file)], capture_output=True, text=True, check=False, timeout=120
+        [PROMTOOL, "test", "rules", str(test_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]

@@ -1,4 +1,4 @@
-"""Issue 12's defects 1–6, each on a real capture (a fault is ONE edited field, named).
+"""Issue 12's defects 1 to 6, each on a real capture (a fault is ONE edited field, named).
 
 The exposition is read back with prometheus_client's own text parser.
 """
@@ -89,7 +89,9 @@ def test_2_fb_free_is_nvidia_smis_own_free(path):
     text = path.read_text(encoding="utf-8", errors="replace")
     snapshot = snap(text)
     gpu = snapshot["gpus"][0]
-    free = {str(labels.get("GPU_I_ID", "")): v for labels, v in series(snapshot, "DCGM_FI_DEV_FB_FREE")}
+    free = {
+        str(labels.get("GPU_I_ID", "")): v for labels, v in series(snapshot, "DCGM_FI_DEV_FB_FREE")
+    }
     if gpu["mig"]["enabled"]:
         for dev in gpu["mig"]["devices"]:
             assert free[str(dev["gpu_instance_id"])] == dev["memory_free_mib"]
@@ -100,7 +102,9 @@ def test_2_fb_free_is_nvidia_smis_own_free(path):
         whole = re.sub(r"<mig_devices>.*?</mig_devices>", "", text, flags=re.S)
         own = re.search(r"<fb_memory_usage>.*?<free>(\d+) MiB</free>", whole, re.S)
     else:
-        own = re.search(r"# load :: query \(-q\).*?\n    FB Memory Usage\n.*?Free\s+: (\d+) MiB", text, re.S)
+        own = re.search(
+            r"# load :: query \(-q\).*?\n    FB Memory Usage\n.*?Free\s+: (\d+) MiB", text, re.S
+        )
     assert gpu["memory"]["free_mib"] == int(own.group(1))
 
 
@@ -148,7 +152,7 @@ def test_3_h200_names_are_nvidias_not_derived():
 def test_4_h200_two_compute_instances_are_one_gpu_instance_series():
     # No edit: GPU instance 2 of the real H200 capture holds compute instances 0 and 1.
     used = series(snap(H200_MIG.read_text(encoding="utf-8")), "DCGM_FI_DEV_FB_USED")
-    assert [(l["GPU_I_ID"], l["GPU_I_PROFILE"], v) for l, v in used] == [
+    assert [(lab["GPU_I_ID"], lab["GPU_I_PROFILE"], v) for lab, v in used] == [
         ("2", "3g.71gb", 16925),
         ("3", "2g.35gb", 17),
         ("9", "1g.18gb", 9),
@@ -184,7 +188,7 @@ def test_4_mig_is_one_series_per_gpu_instance_with_gpu_i_labels_and_no_whole_gpu
     for name, labels, _ in all_samples:
         assert "GPU_I_ID" in labels and "GPU_I_PROFILE" in labels, name
     used = series(snapshot, "DCGM_FI_DEV_FB_USED")
-    assert sorted(int(l["GPU_I_ID"]) for l, _ in used) == [2, 3, 9, 10]
+    assert sorted(int(lab["GPU_I_ID"]) for lab, _ in used) == [2, 3, 9, 10]
     # Summed, the slices are what they hold — not the H100 twice (11126, not 22251).
     assert sum(v for _, v in used) == sum(d["memory_used_mib"] for d in gpu["mig"]["devices"])
     assert sum(v for _, v in used) == 11126
@@ -199,8 +203,8 @@ def test_4_two_compute_instances_of_one_gpu_instance_are_one_series():
         r"\g<1>2",
     )
     used = series(snap(text), "DCGM_FI_DEV_FB_USED")
-    assert sorted(int(l["GPU_I_ID"]) for l, _ in used) == [2, 9, 10]
-    assert [v for l, v in used if l["GPU_I_ID"] == "2"] == [11091]
+    assert sorted(int(lab["GPU_I_ID"]) for lab, _ in used) == [2, 9, 10]
+    assert [v for lab, v in used if lab["GPU_I_ID"] == "2"] == [11091]
 
 
 # ------------------------------------------------------------------ 5. default counters
@@ -239,7 +243,7 @@ def test_5_driver_version_label_on_every_series():
 
 # ------------------------------------------------------------------ 6. precision
 def test_6_large_counters_are_written_exactly():
-    # No edit: 3090-v13.xml has spent 9840338777 µs power-capped (ns: ×1000).
+    # No edit: 3090-v13.xml has spent 9840338777 µs power-capped (ns: times 1000).
     text = render(snap(read("3090-v13.xml")), "host")
     assert re.search(r"^DCGM_FI_DEV_POWER_VIOLATION\{.*\} 9840338777000$", text, re.M)
     assert "e+" not in text

@@ -130,7 +130,11 @@ def test_an_na_average_power_is_followed_by_the_instant_reading_on_the_fast_path
     # Edit: 3090-v13.xml, <gpu_power_readings><average_power_draw> → N/A.
     text = (GPU_FIXTURES / "nvidia-smi-xml" / "3090-v13.xml").read_text()
     text, count = re.subn(
-        r"(<gpu_power_readings>.*?<average_power_draw>)[^<]*<", r"\g<1>N/A<", text, 1, re.S
+        r"(<gpu_power_readings>.*?<average_power_draw>)[^<]*<",
+        r"\g<1>N/A<",
+        text,
+        count=1,
+        flags=re.S,
     )
     assert count == 1
     xml = tmp_path / "3090-v13.xml"
@@ -142,7 +146,9 @@ def test_an_na_average_power_is_followed_by_the_instant_reading_on_the_fast_path
     first = source.sample()["gpus"][0]
     assert first["power"]["source"] == "instant" and first["power_w"] == 35.15
     # A new instant reading (edit: the same document's <instant_power_draw> → 41.25 W).
-    xml.write_text(re.sub(r"<instant_power_draw>[^<]*<", "<instant_power_draw>41.25 W<", text, 1))
+    xml.write_text(
+        re.sub(r"<instant_power_draw>[^<]*<", "<instant_power_draw>41.25 W<", text, count=1)
+    )
     second = source.sample()["gpus"][0]
     assert log.read_text().splitlines()[-1].split()[0].endswith("power.draw.instant")
     assert second["power_w"] == 41.25 and second["power"]["source"] == "instant"
@@ -158,7 +164,10 @@ def test_mig_names_come_from_nvidia_smi_l_on_the_live_path(tmp_path, monkeypatch
     # UUID, so the real `-L` of the H100 MIG capture (4 devices) describes this document.
     text = (GPU_FIXTURES / "nvidia-smi-xml" / "a100-sxm4-v12.xml").read_text()
     text, count = re.subn(
-        r"<uuid>GPU-[^<]*</uuid>", "<uuid>GPU-00000000-0000-0000-0000-000000000000</uuid>", text, 1
+        r"<uuid>GPU-[^<]*</uuid>",
+        "<uuid>GPU-00000000-0000-0000-0000-000000000000</uuid>",
+        text,
+        count=1,
     )
     assert count == 1
     xml = tmp_path / "a100.xml"

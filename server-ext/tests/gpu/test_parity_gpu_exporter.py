@@ -83,7 +83,9 @@ def our_gpu(path: Path, phase: str) -> Gpu:
     """The capture as our nvidia-smi source sees it: `-q`, then the fast CSV merged in."""
     text = path.read_text(encoding="utf-8", errors="replace")
     full = snapshot_from_tree(parse_any(text, phase), "nvidia-smi", 0)
-    header = next(line for line in text.splitlines() if line.startswith("# $ nvidia-smi --query-gpu="))
+    header = next(
+        line for line in text.splitlines() if line.startswith("# $ nvidia-smi --query-gpu=")
+    )
     fields = re.search(r"--query-gpu=(\S+)", header).group(1).split(",")  # type: ignore[union-attr]
     rows = parse_query_csv(
         capture_sections(text)[f"{phase} :: query-gpu (csv, what the exporter parses)"], fields

@@ -22,7 +22,9 @@ from jupyter_workbench.gpu.parse import parse_any
 from .gpu_fixtures import read
 
 EXPECTED = json.loads(
-    (Path(__file__).parent.parent / "fixtures" / "telegraf" / "nvidia_smi_expected.json").read_text()
+    (
+        Path(__file__).parent.parent / "fixtures" / "telegraf" / "nvidia_smi_expected.json"
+    ).read_text()
 )["cases"]
 
 Gpu = dict[str, Any]
@@ -81,9 +83,15 @@ FIELDS: dict[str, Callable[[Gpu, dict[str, Any]], Any]] = {
     },
     "clocks_event_reasons_counters_sw_power_cap": at("clock_event_counters_us", "sw_power_cap"),
     "clocks_event_reasons_counters_sync_boost": at("clock_event_counters_us", "sync_boost"),
-    "clocks_event_reasons_counters_sw_therm_slowdown": at("clock_event_counters_us", "sw_thermal_slowdown"),
-    "clocks_event_reasons_counters_hw_therm_slowdown": at("clock_event_counters_us", "hw_thermal_slowdown"),
-    "clocks_event_reasons_counters_hw_power_brake": at("clock_event_counters_us", "hw_power_brake_slowdown"),
+    "clocks_event_reasons_counters_sw_therm_slowdown": at(
+        "clock_event_counters_us", "sw_thermal_slowdown"
+    ),
+    "clocks_event_reasons_counters_hw_therm_slowdown": at(
+        "clock_event_counters_us", "hw_thermal_slowdown"
+    ),
+    "clocks_event_reasons_counters_hw_power_brake": at(
+        "clock_event_counters_us", "hw_power_brake_slowdown"
+    ),
     "cuda_version": lambda gpu, snap: snap["cuda_version"],
     "driver_version": lambda gpu, snap: snap["driver_version"],
     "current_ecc": lambda gpu, snap: (gpu["ecc"]["mode"] or "").capitalize() or None,

@@ -36,7 +36,9 @@ from jupyter_workbench.gpu.parse import parse_any
 from .gpu_fixtures import GPU_FIXTURES
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
-DASHBOARD = Path(__file__).parent.parent / "fixtures" / "dcgm-exporter" / "dcgm-exporter-dashboard.json"
+DASHBOARD = (
+    Path(__file__).parent.parent / "fixtures" / "dcgm-exporter" / "dcgm-exporter-dashboard.json"
+)
 CAPTURES = {
     "plain": GPU_FIXTURES / "nvidia-smi-captures" / "linux-x86_64__nvidia-h200__590.48.01.txt",
     "mig": GPU_FIXTURES / "nvidia-smi-captures" / "linux-x86_64__nvidia-h100-mig__590.48.01.txt",
@@ -96,7 +98,9 @@ def wait_for(what: str, check: Any, procs: list[subprocess.Popen[bytes]], limit:
     raise AssertionError(f"timed out waiting for {what}: {last!r}")
 
 
-def start_server(name: str, capture: Path, tmp: Path, token: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    name: str, capture: Path, tmp: Path, token: str
+) -> tuple[subprocess.Popen[bytes], str]:
     """A live Jupyter server replaying ``capture``; returns it and its metrics URL."""
     home = tmp / name
     config = home / "config"
@@ -137,7 +141,7 @@ def start_server(name: str, capture: Path, tmp: Path, token: str) -> tuple[subpr
         JUPYTER_PLATFORM_DIRS="1",
         HOME=str(home),
     )
-    log = open(home / "server.log", "wb")  # noqa: SIM115 (closed with the process)
+    log = open(home / "server.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter_server", "--no-browser"],
         env=env,
@@ -157,9 +161,7 @@ def dashboard_queries() -> tuple[list[tuple[str, str]], list[str]]:
         for target in panel.get("targets", [])
         if target.get("expr")
     ]
-    variables = [
-        var["query"] for var in board["templating"]["list"] if var.get("type") == "query"
-    ]
+    variables = [var["query"] for var in board["templating"]["list"] if var.get("type") == "query"]
     return panels, variables
 
 
@@ -202,11 +204,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 }
             )
         config = {
-            "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
+            "global": {
+                "scrape_interval": "1s",
+                "scrape_timeout": "1s",
+                "evaluation_interval": "1s",
+            },
             "scrape_configs": jobs,
         }
         (tmp / "prometheus.yml").write_text(json.dumps(config))  # JSON is YAML
-        prom_log = open(tmp / "prometheus.log", "wb")  # noqa: SIM115
+        prom_log = open(tmp / "prometheus.log", "wb")
         prom = subprocess.Popen(
             [
                 PROMETHEUS,
@@ -228,12 +234,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             assert status == 200 and answer["status"] == "success", answer
             return list(answer["data"]["result"])
 
-        wait_for("Prometheus", lambda: http_get(f"http://127.0.0.1:{prom_port}/-/ready")[0] == 200, procs, DEADLINE_S)
+        wait_for(
+            "Prometheus",
+            lambda: http_get(f"http://127.0.0.1:{prom_port}/-/ready")[0] == 200,
+            procs,
+            DEADLINE_S,
+        )
         # Every target up, and each has been scraped with its GPU series.
         wait_for(
             "three scraped targets",
-            lambda: len(query('up{job=~"workbench-.*"} == 1')) == 3
-            and len(query('count by (capture) (DCGM_FI_DEV_FB_USED)')) == 3,
+            lambda: (
+                len(query('up{job=~"workbench-.*"} == 1')) == 3
+                and len(query("count by (capture) (DCGM_FI_DEV_FB_USED)")) == 3
+            ),
             procs,
             DEADLINE_S,
         )
@@ -276,7 +289,9 @@ def test_every_dashboard_query_returns_data(stack: dict[str, Any], capture: str)
         parse_any(CAPTURES[capture].read_text(encoding="utf-8", errors="replace")), "file", 0
     )
     instance = urllib.parse.urlsplit(stack["urls"][capture]).netloc
-    gpus = sorted({r["metric"]["gpu"] for r in query(f'DCGM_FI_DEV_FB_USED{{capture="{capture}"}}')})
+    gpus = sorted(
+        {r["metric"]["gpu"] for r in query(f'DCGM_FI_DEV_FB_USED{{capture="{capture}"}}')}
+    )
     assert gpus == ["0"]
     panels, variables = dashboard_queries()
     assert len(panels) == 8 and len(variables) == 2
@@ -304,13 +319,21 @@ def test_every_dashboard_query_returns_data(stack: dict[str, Any], capture: str)
             # admin: use max by (UUID) on MIG GPUs, which gives the GPU's own figure).
             instances = {d["gpu_instance_id"] for d in gpu["mig"]["devices"]}
             assert total == pytest.approx(gpu["power_w"] * len(instances))
-            one = query(expand('max by (UUID) (DCGM_FI_DEV_POWER_USAGE{instance=~"$instance"})', instance, gpus))
+            one = query(
+                expand(
+                    'max by (UUID) (DCGM_FI_DEV_POWER_USAGE{instance=~"$instance"})', instance, gpus
+                )
+            )
             assert float(one[0]["value"][1]) == gpu["power_w"]
         else:
             assert total == gpu["power_w"]
-    used = query(expand('sum(DCGM_FI_DEV_FB_USED{instance=~"$instance", gpu=~"$gpu"})', instance, gpus))
+    used = query(
+        expand('sum(DCGM_FI_DEV_FB_USED{instance=~"$instance", gpu=~"$gpu"})', instance, gpus)
+    )
     if gpu["mig"]["enabled"]:  # per GPU instance, no whole-GPU series: summed once
-        assert float(used[0]["value"][1]) == sum(d["memory_used_mib"] for d in gpu["mig"]["devices"])
+        assert float(used[0]["value"][1]) == sum(
+            d["memory_used_mib"] for d in gpu["mig"]["devices"]
+        )
     else:
         assert float(used[0]["value"][1]) == gpu["memory"]["used_mib"]
     assert returned, "no dashboard query returned data"
