@@ -6,3 +6,4 @@
 export * from './api';
 export * from './tokens';
 export * from './gpu';
+export * from './ui';
