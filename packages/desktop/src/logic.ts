@@ -133,3 +133,17 @@ export function keyChords(): Record<string, Chord> {
   }
   return chords;
 }
+
+/**
+ * The renderer report a running desktop's status carries, once checked (`null` before).
+ *
+ * The one place that reads the desktop-specific fields of a backend status.
+ */
+export function rendererOf(status: {
+  [field: string]: unknown;
+}): IRendererReport | null {
+  const report = status.renderer;
+  return report !== null && typeof report === 'object'
+    ? (report as IRendererReport)
+    : null;
+}
