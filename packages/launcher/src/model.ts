@@ -3,6 +3,7 @@ import {
   IWorkbench,
   WorkbenchClient
 } from '@jupyter-workbench/services';
+import { PromiseDelegate } from '@lumino/coreutils';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -29,13 +30,13 @@ export class WorkbenchModel implements IWorkbench {
       name: '@jupyter-workbench/launcher:catalogue',
       standby: 'when-hidden'
     });
-    this.ready = this._poll.tick.then(() => undefined);
+    this.ready = this._ready.promise;
   }
 
   /** The REST client. */
   readonly client: WorkbenchClient;
 
-  /** Resolves after the first catalogue fetch. */
+  /** Resolves once the first catalogue fetch has answered (or failed). */
   readonly ready: Promise<void>;
 
   /** The catalogue as last fetched. */
@@ -173,6 +174,8 @@ export class WorkbenchModel implements IWorkbench {
       this._error = String((error as Error).message ?? error);
       this._changed.emit();
       throw error;
+    } finally {
+      this._ready.resolve();
     }
   }
 
@@ -182,6 +185,7 @@ export class WorkbenchModel implements IWorkbench {
   private _opener: IWorkbench.IOpener;
   private _openers = new Map<string, IWorkbench.IOpener>();
   private _poll: Poll;
+  private _ready = new PromiseDelegate<void>();
   private _settings: ILauncherSettings;
 }
 

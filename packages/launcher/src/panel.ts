@@ -25,6 +25,10 @@ const PANEL_CLASS = 'jp-WorkbenchPanel';
  * (the proxy and Jupyter's auth cookie), submit forms, open pop-ups (sign-in, "open in
  * browser") that leave the sandbox, download files and show `alert`/`confirm`
  * (code-server's "unsaved changes", RStudio's dialogs).
+ *
+ * Scripts plus same-origin let a framed page lift its own sandbox (browsers warn about
+ * it): the apps are the user's own, served by this server through its auth, and need
+ * both (service workers, cookies, storage). The sandbox still names what they may do.
  */
 export const WEB_APP_SANDBOX: IFrame.SandboxExceptions[] = [
   'allow-scripts',
@@ -269,12 +273,21 @@ export class BackendPanel extends Panel {
       const state = entry.state;
       void this._workbench.client
         .getBackend(this.backend.name)
-        .then(status =>
-          state === 'failed'
-            ? this.start.fail(status.error ?? '', status)
-            : this.start.stopped('backend', status)
-        )
-        .catch(() => this.start.stopped('backend'));
+        .then(status => {
+          if (this._phase !== 'running') {
+            return; // Shown meanwhile (e.g. stopped by the user's Stop).
+          }
+          if (state === 'failed') {
+            this.start.fail(status.error ?? '', status);
+          } else {
+            this.start.stopped('backend', status);
+          }
+        })
+        .catch(() => {
+          if (this._phase === 'running') {
+            this.start.stopped('backend');
+          }
+        });
     }
   }
 
@@ -294,7 +307,8 @@ export class BackendPanel extends Panel {
     }
     this._view.show();
     if (this._frame.parent === this) {
-      this.layout!.removeWidget(this._frame);
+      // Unloads the app (a stopped or failed app must not keep a dead page).
+      this._frame.parent = null;
       this._frame.url = 'about:blank';
     }
   }
