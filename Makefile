@@ -16,6 +16,28 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export HATCH_JUPYTER_BUILDER_SKIP_NPM := 1
 PORT ?= 8888
 
+# Kubernetes recipe tests: helm built from source, the Zero-to-JupyterHub chart, and a venv
+# with the hub image's own pins (KubeSpawner, JupyterHub) to run the chart's hub config in.
+GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
+HELM_VERSION := v3.22.0
+HELM := $(TOOLS)/helm-$(HELM_VERSION)/helm
+# What helm's release Makefile sets: its version, and the default Kubernetes version (1.37:
+# k8s.io/client-go v0.37.0 in helm v3.22.0's go.mod) that a plain `go install` lacks.
+HELM_K8S := 1 37
+HELM_LDFLAGS := -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	$(foreach pkg,pkg/lint/rules pkg/chartutil,\
+	  -X helm.sh/helm/v3/$(pkg).k8sVersionMajor=$(word 1,$(HELM_K8S)) \
+	  -X helm.sh/helm/v3/$(pkg).k8sVersionMinor=$(word 2,$(HELM_K8S)))
+Z2JH_VERSION := 4.4.0
+Z2JH_DIR := $(TOOLS)/charts/z2jh-$(Z2JH_VERSION)
+Z2JH_CHART := $(Z2JH_DIR)/jupyterhub
+Z2JH_CACHE := $(ROOT)/../shared/fixtures/k8s/z2jh-$(Z2JH_VERSION)
+HUB_VENV := $(ROOT)/.venv-kube
+HUB_VENV_STAMP := $(HUB_VENV)/.z2jh-$(Z2JH_VERSION)
+export WORKBENCH_HELM := $(HELM)
+export WORKBENCH_Z2JH_CHART := $(Z2JH_CHART)
+export WORKBENCH_HUB_PYTHON := $(HUB_VENV)/bin/python
+
 APT_PACKAGES := chromium tigervnc-standalone-server tigervnc-tools openbox xterm twm \
 	x11-utils x11-xserver-utils xclip xdotool mesa-utils xserver-xorg-core \
 	xserver-xorg-video-dummy prometheus libkrb5-dev ripgrep websockify fonts-dejavu-core \
@@ -24,12 +46,13 @@ APT_PACKAGES := chromium tigervnc-standalone-server tigervnc-tools openbox xterm
 LABEXT_DIR := $(ROOT)/server-ext/jupyter_workbench/labextensions/@jupyter-workbench
 TS_SOURCES := $(shell find packages/*/src packages/*/style packages/*/schema packages/*/package.json -type f 2>/dev/null)
 
-.PHONY: help bootstrap start test lint lint-fix jest pytest galata check-wheel build \
+.PHONY: help bootstrap start test lint lint-types lint-fix jest pytest galata check-wheel build kube-tools \
 	bench-desktop bench-ides bench-gpu bench device-check-prep clean
 
 help:
 	@echo "make start   bootstrap everything and open JupyterLab with the Workbench (port $(PORT))"
 	@echo "make test    bootstrap everything and run every test (lint, jest, pytest, Galata, wheel)"
+	@echo "make kube-tools  helm, the Zero-to-JupyterHub chart and the hub venv for tests/kube"
 	@echo "make bench   run the benchmarks (bench-desktop, bench-ides, bench-gpu)"
 
 # ---------------------------------------------------------------- bootstrap
@@ -50,7 +73,7 @@ $(STAMPS)/venv: server-ext/pyproject.toml | $(STAMPS)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "jupyterlab>=4.6,<5" "jupyter-builder>=1.2" "build" "ruff>=0.6" \
-		"nvidia-ml-py>=12"
+		"mypy>=1.11" "nvidia-ml-py>=12"
 	$(PY) -m pip install -q -e "server-ext[test,gpu]"
 	touch $@
 
@@ -72,6 +95,48 @@ $(STAMPS)/labextensions: $(STAMPS)/npm $(STAMPS)/venv $(TS_SOURCES)
 
 build: $(STAMPS)/labextensions
 
+# helm from source (Go is on the machine), cached in .tools/ with Go's own caches, so a
+# rerun is a file check and a rebuild after a clean is mostly cache hits.
+$(HELM):
+	mkdir -p $(TOOLS)/go $(dir $(HELM))
+	GOFLAGS="-trimpath -modcacherw" GOCACHE=$(TOOLS)/go/cache GOMODCACHE=$(TOOLS)/go/mod \
+		GOPATH=$(TOOLS)/go GOBIN=$(dir $(HELM)).build \
+		$(GO) install -ldflags '$(HELM_LDFLAGS)' helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	mv $(dir $(HELM)).build/helm $@ && rmdir $(dir $(HELM)).build
+
+# The chart as published: from the offline cache (a git export: stamp the version that
+# chartpress stamps at release and generate values.schema.json with the chart's own script),
+# else `helm pull` from the chart repository plus the hub image's pins from the release tag.
+$(Z2JH_CHART)/values.schema.json: | $(HELM) $(STAMPS)/venv
+	rm -rf $(Z2JH_DIR).tmp && mkdir -p $(Z2JH_DIR).tmp
+	if [ -d $(Z2JH_CACHE)/jupyterhub ]; then \
+	  cp -r $(Z2JH_CACHE)/. $(Z2JH_DIR).tmp/; \
+	  sed -i 's/^version: 0\.0\.1-set\.by\.chartpress$$/version: $(Z2JH_VERSION)/' \
+	    $(Z2JH_DIR).tmp/jupyterhub/Chart.yaml; \
+	  sed -i 's/"set-by-chartpress"/"$(Z2JH_VERSION)"/' $(Z2JH_DIR).tmp/jupyterhub/values.yaml; \
+	  $(PY) $(Z2JH_DIR).tmp/tools/generate-json-schema.py; \
+	else \
+	  $(HELM) pull jupyterhub --repo https://hub.jupyter.org/helm-chart/ \
+	    --version $(Z2JH_VERSION) --untar --untardir $(Z2JH_DIR).tmp; \
+	  mkdir -p $(Z2JH_DIR).tmp/images/hub; \
+	  curl -fsSL -o $(Z2JH_DIR).tmp/images/hub/requirements.txt \
+	    https://raw.githubusercontent.com/jupyterhub/zero-to-jupyterhub-k8s/$(Z2JH_VERSION)/images/hub/requirements.txt; \
+	fi
+	grep -qx 'version: $(Z2JH_VERSION)' $(Z2JH_DIR).tmp/jupyterhub/Chart.yaml
+	grep -q '^jupyterhub-kubespawner==' $(Z2JH_DIR).tmp/images/hub/requirements.txt
+	rm -rf $(Z2JH_DIR) && mv $(Z2JH_DIR).tmp $(Z2JH_DIR)
+
+# The hub image's Python packages that its jupyterhub_config.py and KubeSpawner need, at the
+# image's pinned versions (the pins file is a pip constraints file).
+$(HUB_VENV_STAMP): $(Z2JH_CHART)/values.schema.json
+	rm -rf $(HUB_VENV) && python3 -m venv $(HUB_VENV)
+	$(HUB_VENV)/bin/python -m pip install -q --upgrade pip
+	$(HUB_VENV)/bin/python -m pip install -q -c $(Z2JH_DIR)/images/hub/requirements.txt \
+		jupyterhub jupyterhub-kubespawner kubernetes-asyncio pycurl pyyaml
+	touch $@
+
+kube-tools: $(HELM) $(Z2JH_CHART)/values.schema.json $(HUB_VENV_STAMP)
+
 bootstrap: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/code-server $(STAMPS)/labextensions
 
 # ---------------------------------------------------------------- run
@@ -79,17 +144,25 @@ start: bootstrap
 	cd $(HOME) && jupyter lab --port $(PORT) --ip 127.0.0.1 $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 # ---------------------------------------------------------------- tests
-test: bootstrap
+test: bootstrap kube-tools
 	$(MAKE) lint
 	$(MAKE) jest
 	$(MAKE) pytest
 	$(MAKE) galata
 	$(MAKE) check-wheel
 
-lint:
+lint: lint-types
 	ruff check server-ext bench ui-tests
 	ruff format --check server-ext bench ui-tests
+	cd server-ext && mypy
 	npm run lint
+
+# The TypeScript types of the wire contract must be those its JSON Schemas generate.
+lint-types:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	node scripts/gen-types.mjs --out "$$tmp" && \
+	diff -r packages/services/src/schema "$$tmp" \
+	  || { echo "packages/services/src/schema is not what server-ext/jupyter_workbench/schemas generates: run npm run gen:types"; exit 1; }
 
 lint-fix:
 	ruff check --fix server-ext bench ui-tests
@@ -99,6 +172,7 @@ lint-fix:
 jest:
 	npx jest --ci
 
+# tests/kube/test_chart.py needs `make kube-tools` (part of `make test`).
 pytest:
 	cd server-ext && $(PY) -m pytest -q -rs
 
@@ -129,4 +203,4 @@ bench-gpu: bootstrap
 bench: bench-desktop bench-ides bench-gpu
 
 clean:
-	rm -rf $(STAMPS) $(LABEXT_DIR) packages/*/lib packages/*/tsconfig.tsbuildinfo server-ext/dist .device
+	rm -rf $(STAMPS) $(HUB_VENV) $(LABEXT_DIR) packages/*/lib packages/*/tsconfig.tsbuildinfo server-ext/dist .device

@@ -35,5 +35,15 @@ for ext in $(cd "$ROOT/server-ext/jupyter_workbench/labextensions/@jupyter-workb
   echo "$labexts" | grep -Eq "@jupyter-workbench/$ext v[0-9.]+ +enabled +OK \(python, jupyter-workbench\)" \
     || { echo "labextension @jupyter-workbench/$ext missing, disabled or not OK"; fail=1; }
 done
+# The wire contract's JSON Schemas are package data.
+missing="$("$PY" - "$WHEEL" "$ROOT/server-ext/jupyter_workbench/schemas" <<'EOF'
+import pathlib, sys, zipfile
+names = set(zipfile.ZipFile(sys.argv[1]).namelist())
+for schema in sorted(pathlib.Path(sys.argv[2]).glob("*.json")):
+    if f"jupyter_workbench/schemas/{schema.name}" not in names:
+        print(schema.name)
+EOF
+)"
+[ -z "$missing" ] || { echo "schemas missing from the wheel: $missing"; fail=1; }
 [ "$fail" = 0 ] && echo "wheel check: OK"
 exit "$fail"

@@ -37,8 +37,8 @@ test('desktop screenshot for the README', async ({
   const desktop = await (await request.get(`${baseURL}/${API}/desktop`)).json();
   const env = {
     ...process.env,
-    DISPLAY: desktop.display,
-    XAUTHORITY: desktop.xauthority
+    DISPLAY: desktop.desktop.display,
+    XAUTHORITY: desktop.desktop.xauthority
   };
   spawn('xsetroot', ['-solid', '#2e3440'], { env, stdio: 'ignore' });
   const apps: ChildProcess[] = [

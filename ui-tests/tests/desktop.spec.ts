@@ -32,9 +32,12 @@ interface IDesktopStatus {
   name: string;
   kind: string;
   state: string;
-  display: string | null;
-  xauthority: string | null;
-  xvnc_pid: number | null;
+  /** The desktop feature's facts (absent for other backends). */
+  desktop?: {
+    display: string | null;
+    xauthority: string | null;
+    xvnc_pid: number | null;
+  };
 }
 
 async function status(
@@ -56,7 +59,11 @@ async function desktopNames(
 }
 
 function xenv(env: IDesktopStatus): NodeJS.ProcessEnv {
-  return { ...process.env, DISPLAY: env.display!, XAUTHORITY: env.xauthority! };
+  return {
+    ...process.env,
+    DISPLAY: env.desktop!.display!,
+    XAUTHORITY: env.desktop!.xauthority!
+  };
 }
 
 function x(env: IDesktopStatus, command: string, args: string[]): string {
@@ -229,7 +236,7 @@ test.describe('Remote desktop', () => {
     await openDesktop(page);
     const desktop = await status(request, baseURL);
     expect(desktop.state).toBe('running');
-    expect(desktop.display).toMatch(/^:\d+$/);
+    expect(desktop.desktop!.display).toMatch(/^:\d+$/);
     x(desktop, 'xsetroot', ['-solid', '#12ab34']);
     await expect
       .poll(() => pixel(page, 3, 3), { timeout: 15000 })
@@ -440,7 +447,7 @@ test.describe('Remote desktop', () => {
     const first = await status(request, baseURL, 'desktop');
     const second = await status(request, baseURL, 'desktop2');
     expect(second.state).toBe('running');
-    expect(second.display).not.toBe(first.display);
+    expect(second.desktop!.display).not.toBe(first.desktop!.display);
     // Each tab shows its own session.
     x(second, 'xsetroot', ['-solid', '#3456ab']);
     await expect
@@ -504,7 +511,7 @@ test.describe('Remote desktop', () => {
   }) => {
     await openDesktop(page);
     const before = await status(request, baseURL);
-    process.kill(before.xvnc_pid!, 'SIGKILL');
+    process.kill(before.desktop!.xvnc_pid!, 'SIGKILL');
     await expect(viewer(page)).not.toHaveAttribute('data-state', 'connected', {
       timeout: 15000
     });
@@ -516,7 +523,7 @@ test.describe('Remote desktop', () => {
     });
     const after = await status(request, baseURL);
     expect(after.state).toBe('running');
-    expect(after.xvnc_pid).not.toBe(before.xvnc_pid);
+    expect(after.desktop!.xvnc_pid).not.toBe(before.desktop!.xvnc_pid);
     // The new session is live: paint it and read it back.
     x(after, 'xsetroot', ['-solid', '#ab1234']);
     await expect

@@ -11,6 +11,7 @@ import { expect, test } from './fixtures';
 
 const GPU_PORT = Number(process.env.WORKBENCH_UI_GPU_PORT || 8889);
 const STATIC = '/lab/extensions/@jupyter-workbench/gpu/static/';
+const LAUNCHER_PLUGIN = '@jupyter-workbench/launcher:plugin';
 
 async function openPanel(page: Page) {
   await page.evaluate(async () => {
@@ -125,6 +126,10 @@ test.describe('GPU panel on a replayed H100 MIG capture', () => {
     await expect(panel.locator('.jp-WorkbenchGpu-header')).toContainText(
       'Driver 590.48.01'
     );
+    // A replayed capture is labelled as such, never taken for this machine's GPU.
+    await expect(panel.getByRole('note')).toHaveText(
+      "Replay of a saved capture — not this machine's GPU"
+    );
 
     // MIG slices: profile and memory of each.
     const slices = card.locator('.jp-WorkbenchGpu-mig tbody tr');
@@ -155,12 +160,17 @@ test.describe('GPU panel on a replayed H100 MIG capture', () => {
     const memory = card.locator(
       '.jp-WorkbenchGpu-chart[data-series="memory_used_mib"]'
     );
+    // The chart is updated in place: the same canvas keeps drawing new samples.
+    await memory
+      .locator('canvas')
+      .evaluate(canvas => canvas.setAttribute('data-first', ''));
     const before = Number(await memory.getAttribute('data-points'));
     await expect
       .poll(async () => Number(await memory.getAttribute('data-points')), {
         timeout: 15000
       })
       .toBeGreaterThan(before + 1);
+    await expect(memory.locator('canvas[data-first]')).toHaveCount(1);
     await expect(memory.locator('figcaption')).toContainText('11125 MiB');
 
     // Processes: pid, name, memory.
@@ -223,6 +233,49 @@ test.describe('GPU panel on a replayed H100 MIG capture', () => {
   });
 });
 
+test.describe('GPU panel without the launcher plugin', () => {
+  test.use({ baseURL: `http://localhost:${GPU_PORT}/user/alice` });
+
+  test('works when the launcher plugin (IWorkbench) is disabled', async ({
+    page,
+    baseURL
+  }) => {
+    // Reload Lab with the launcher plugin in the page config's disabledExtensions, as
+    // `jupyter labextension disable` would put it. (The page is patched as it reads its
+    // config: a routed, rewritten document would lose localhost WebSocket access.)
+    await page.addInitScript(plugin => {
+      const getElementById = Document.prototype.getElementById;
+      Document.prototype.getElementById = function (id: string) {
+        const node = getElementById.call(this, id);
+        if (id === 'jupyter-config-data' && node && !node.dataset.patched) {
+          const config = JSON.parse(node.textContent || '{}');
+          config.disabledExtensions = [
+            ...(config.disabledExtensions ?? []),
+            plugin
+          ];
+          node.textContent = JSON.stringify(config);
+          node.dataset.patched = 'true';
+        }
+        return node;
+      };
+    }, LAUNCHER_PLUGIN);
+    await page.goto(`${baseURL}/lab`);
+    await page.waitForSelector('.jp-WorkbenchGpu-status');
+    expect(
+      await page.evaluate(
+        id => window.jupyterapp.isPluginActivated(id),
+        LAUNCHER_PLUGIN
+      )
+    ).toBe(false);
+    const panel = await openPanel(page);
+    await expect(panel.locator('.jp-WorkbenchGpu-card')).toHaveCount(1);
+    await expect(panel.locator('.jp-WorkbenchGpu')).toHaveAttribute(
+      'data-stream',
+      'open'
+    );
+  });
+});
+
 test.describe('GPU panel screenshot (docs)', () => {
   test.use({
     baseURL: `http://localhost:${GPU_PORT}/user/alice`,
@@ -253,15 +306,8 @@ test.describe('GPU panel screenshot (docs)', () => {
     await page.mouse.down();
     await page.mouse.move(right.x - 180, right.y + 300, { steps: 5 });
     await page.mouse.up();
-    // Label the capture as replayed (never shown by the product itself).
-    await page.evaluate(() => {
-      const label = document.createElement('div');
-      label.textContent =
-        'REPLAYED CAPTURE: real nvidia-smi output of an H100 in MIG mode, replayed by GPUMonitor.source = "replay" (no live GPU)';
-      label.style.cssText =
-        'padding:4px 6px;margin-bottom:6px;background:var(--jp-warn-color3);color:var(--jp-ui-font-color1);font-weight:600';
-      document.querySelector('.jp-WorkbenchGpu')!.prepend(label);
-    });
+    // The panel labels the replayed capture itself.
+    await expect(panel.getByRole('note')).toBeVisible();
     await page
       .locator('.jp-Notification-Toast-Close')
       .click({ timeout: 2000 })

@@ -2,6 +2,8 @@
  * Pure helpers of the desktop viewer (no JupyterLab or noVNC imports: unit-tested).
  */
 
+import type { IRendererReport } from '@jupyter-workbench/services';
+
 /**
  * Delay in milliseconds before reconnect attempt `attempt` (1-based): 0.5 s doubling,
  * capped at 15 s, with up to 20 % jitter from `random` (0..1).
@@ -39,24 +41,10 @@ export function remoteSize(
 }
 
 /**
- * A renderer report from the server (see `GET workbench/api/desktops/{name}/renderer`).
+ * A renderer report from the server (`GET workbench/api/desktops/{name}/renderer`, and a
+ * desktop's `renderer` in its status); the type is generated from the wire contract.
  */
-export interface IRendererReport {
-  /** OpenGL renderer string, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
-  renderer?: string | null;
-  /** OpenGL vendor string. */
-  vendor?: string | null;
-  /** Whether rendering is GPU-accelerated. */
-  accelerated?: boolean | null;
-  /** Rendering mode: software, egl or sidecar. */
-  mode?: string | null;
-  /** Why the renderer could not be checked. */
-  error?: string | null;
-  /** Problems worth showing (e.g. VirtualGL in use but not accelerated). */
-  warnings?: string[];
-  /** When the server ran the check (epoch seconds). */
-  checked_at?: number;
-}
+export type { IRendererReport };
 
 /**
  * Badge text for a renderer report: the GPU's name ("NVIDIA H200") when accelerated,
@@ -132,18 +120,4 @@ export function keyChords(): Record<string, Chord> {
     chords[`F${n}`] = [[KEYSYMS.F1 + n - 1, `F${n}`]];
   }
   return chords;
-}
-
-/**
- * The renderer report a running desktop's status carries, once checked (`null` before).
- *
- * The one place that reads the desktop-specific fields of a backend status.
- */
-export function rendererOf(status: {
-  [field: string]: unknown;
-}): IRendererReport | null {
-  const report = status.renderer;
-  return report !== null && typeof report === 'object'
-    ? (report as IRendererReport)
-    : null;
 }

@@ -1,5 +1,6 @@
 import type RFB from '@novnc/novnc';
 import {
+  desktopExtras,
   IBackendInfo,
   StartModel,
   StartView,
@@ -17,7 +18,6 @@ import {
   IRendererReport,
   reconnectDelay,
   rendererBadge,
-  rendererOf,
   websocketUrl
 } from './logic';
 
@@ -325,7 +325,7 @@ export class DesktopViewer extends Widget {
       return false;
     }
     // A running desktop's status carries its renderer report once checked.
-    const report = rendererOf(status);
+    const report = desktopExtras(status)?.renderer;
     this._rendererFresh = !!report;
     if (report) {
       this._setRenderer(report);
@@ -416,15 +416,10 @@ export class DesktopViewer extends Widget {
   }
 
   private async _fetchRenderer(): Promise<void> {
-    const url = this._client.apiUrl(
-      'desktops',
-      encodeURIComponent(this.backend.name),
-      'renderer'
-    );
     // The server checks the renderer with glxinfo once the session is up (409 until then).
     for (let attempt = 0; attempt < 10 && !this.isDisposed; attempt++) {
       try {
-        this._setRenderer(await this._client.request<IRendererReport>(url));
+        this._setRenderer(await this._client.renderer(this.backend.name));
         return;
       } catch (error) {
         if ((error as WorkbenchAPIError).status !== 409) {

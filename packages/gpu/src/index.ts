@@ -6,8 +6,7 @@
 import {
   GpuClient,
   GpuHistoryWindow,
-  IGpuSnapshot,
-  IWorkbench
+  IGpuSnapshot
 } from '@jupyter-workbench/services';
 import {
   ILayoutRestorer,
@@ -17,24 +16,25 @@ import {
 import { Notification } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
-import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import { ITranslator } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { Poll } from '@lumino/polling';
 import { Message } from '@lumino/messaging';
-import { Signal } from '@lumino/signaling';
-import { Panel, Widget } from '@lumino/widgets';
+import { Panel } from '@lumino/widgets';
 
 import gpuSvg from '../style/gpu.svg';
 import {
   gpuTitle,
-  meanUtilization,
   notifiableFindings,
   VerdictWatch,
-  verdictLabel,
-  worstVerdict
+  verdictLabel
 } from './logic';
+import { GpuModel } from './model';
+import { GpuStatusItem } from './status';
 
 export * from './logic';
+export * from './model';
+export { GpuStatusItem } from './status';
 
 /**
  * The GPU icon.
@@ -53,13 +53,14 @@ const PLUGIN_ID = '@jupyter-workbench/gpu:plugin';
 const PANEL_ID = 'jp-workbench-gpu';
 
 /**
- * The GPU plugin: side panel, status bar item and health notifications.
+ * The GPU plugin: side panel, status bar item and health notifications. It stands
+ * alone (its own GPU client), so it works with the launcher plugin disabled.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'GPU panel: status, health, history, processes and checks.',
   autoStart: true,
-  requires: [IWorkbench, ITranslator],
+  requires: [ITranslator],
   optional: [IStatusBar, ILayoutRestorer, ISettingRegistry],
   activate
 };
@@ -69,22 +70,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
  */
 function activate(
   app: JupyterFrontEnd,
-  workbench: IWorkbench,
   translator: ITranslator,
   statusBar: IStatusBar | null,
   restorer: ILayoutRestorer | null,
   settingRegistry: ISettingRegistry | null
 ): void {
   const trans = translator.load('jupyter-workbench');
-  const client = new GpuClient(workbench.client);
+  const client = new GpuClient(app.serviceManager.serverSettings);
   const settings: Private.ISettings = {
     historyWindow: '1h',
     notify: true,
     statusBar: true
   };
+  // The one GPU state: the status item and the panel render it, the poll (panel
+  // hidden) or the panel's stream (panel shown) feed it.
+  const model = new GpuModel({ client, window: settings.historyWindow });
   const watch = new VerdictWatch(2, 10);
 
-  // The panel's code (and uPlot) is imported the first time the panel is shown.
+  // The panel's code (React views and uPlot) is imported the first time it is shown.
   const host = new Private.LazyHost(() => void ensurePanel());
   host.id = PANEL_ID;
   host.title.icon = gpuIcon;
@@ -95,12 +98,7 @@ function activate(
   const ensurePanel = () => {
     loading ??= import('./panel')
       .then(({ GpuPanel }) => {
-        panel = new GpuPanel({
-          client,
-          trans,
-          window: settings.historyWindow
-        });
-        panel.snapshotReceived.connect((_, snapshot) => onSnapshot(snapshot));
+        panel = new GpuPanel({ model, client, trans });
         host.addWidget(panel);
       })
       .catch(reason => {
@@ -120,10 +118,11 @@ function activate(
   });
 
   // Status bar: GPU count, utilization and a verdict dot.
-  const item = new Private.StatusItem(trans);
+  const item = new GpuStatusItem(model, trans);
   item.node.addEventListener('click', () => app.shell.activateById(PANEL_ID));
 
-  const notify = (snapshot: IGpuSnapshot) => {
+  // Health notifications: a confirmed worse verdict.
+  model.snapshotReceived.connect((_, snapshot: IGpuSnapshot) => {
     for (const change of watch.update(snapshot)) {
       if (!settings.notify) {
         continue;
@@ -150,11 +149,7 @@ function activate(
         Notification.warning(message, options);
       }
     }
-  };
-  const onSnapshot = (snapshot: IGpuSnapshot) => {
-    item.setSnapshot(snapshot);
-    notify(snapshot);
-  };
+  });
 
   if (statusBar) {
     statusBar.registerStatusItem(`${PLUGIN_ID}:status`, {
@@ -172,7 +167,7 @@ function activate(
       if (host.isVisible && panel?.streamState === 'open') {
         return;
       }
-      onSnapshot(await client.snapshot());
+      model.setSnapshot(await client.snapshot());
     },
     frequency: { interval: 10000, backoff: true, max: 120000 },
     name: `${PLUGIN_ID}:status`,
@@ -189,7 +184,11 @@ function activate(
           settings.historyWindow = composite.historyWindow ?? '1h';
           settings.notify = composite.notify ?? true;
           settings.statusBar = composite.statusBar ?? true;
-          panel?.setWindow(settings.historyWindow);
+          if (panel) {
+            panel.setWindow(settings.historyWindow);
+          } else {
+            model.window = settings.historyWindow;
+          }
           item.activeStateChanged.emit();
         };
         update();
@@ -228,49 +227,6 @@ namespace Private {
     historyWindow: GpuHistoryWindow;
     notify: boolean;
     statusBar: boolean;
-  }
-
-  /**
-   * The status bar item: a verdict dot, the GPU count and the mean utilization.
-   */
-  export class StatusItem extends Widget {
-    /**
-     * Create the item (it says "GPU …" until the first snapshot).
-     */
-    constructor(private trans: TranslationBundle) {
-      super();
-      this.addClass('jp-WorkbenchGpu-status');
-      this.node.title = trans.__('GPU status (click for the GPU panel)');
-      this.node.textContent = trans.__('GPU …');
-    }
-
-    /** Emitted when the item's visibility setting changes. */
-    readonly activeStateChanged = new Signal<this, void>(this);
-
-    /**
-     * Show a snapshot.
-     */
-    setSnapshot(snapshot: IGpuSnapshot): void {
-      const trans = this.trans;
-      const gpus = snapshot.gpus;
-      this.node.dataset.verdict = gpus.length ? worstVerdict(gpus) : 'none';
-      if (!gpus.length) {
-        this.node.textContent = trans.__('No GPU');
-        this.node.title = snapshot.message ?? trans.__('No GPU');
-        return;
-      }
-      const average = meanUtilization(gpus);
-      this.node.textContent = trans._n(
-        '%1 GPU · %2',
-        '%1 GPUs · %2',
-        gpus.length,
-        average === null ? 'N/A' : `${average} %`
-      );
-      this.node.title = trans.__(
-        'GPU health: %1 (click for the GPU panel)',
-        verdictLabel(worstVerdict(gpus), trans)
-      );
-    }
   }
 }
 

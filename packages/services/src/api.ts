@@ -1,74 +1,31 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-/**
- * Lifecycle states of a backend, as reported by the server's supervisor.
+import type {
+  IBackendList,
+  IBackendLogs,
+  IBackendStatus,
+  IBackendInfo,
+  IDesktopInfo,
+  IDesktopList,
+  IRendererReport,
+  IWirePayloads
+} from './schema';
+import { REQUIRED_KEYS } from './schema';
+
+/*
+ * The payload types (`IBackendInfo`, `IBackendStatus`, `BackendState`, `IDesktopInfo`,
+ * `IRendererReport`, …) are generated from the JSON Schemas of the wire contract in
+ * server-ext/jupyter_workbench/schemas (see ./schema, `npm run gen:types`) and exported
+ * from this package's index.
  */
-export type BackendState =
-  'stopped' | 'starting' | 'running' | 'failed' | 'stopping';
 
 /**
- * One entry of the backend catalogue (`GET workbench/api/backends`).
+ * The desktop feature's part of a backend status (display, rendering mode, renderer
+ * report, …); `null` for a backend that is not a desktop.
  */
-export interface IBackendInfo {
-  /** URL-safe name, e.g. `vscode`. */
-  name: string;
-  /** Title for the launcher tile. */
-  title: string;
-  /** One-line description. */
-  description: string;
-  /** How the frontend opens it. */
-  kind: 'web' | 'desktop';
-  /** Built-in icon id (`desktop`, `vscode`, `rstudio`, `app`) or SVG markup. */
-  icon: string;
-  /** Default place to open it. */
-  open_in: 'tab' | 'window';
-  /** Whether the app can be shown in an iframe. */
-  allows_framing: boolean;
-  /** Whether the backend's program was found. */
-  available: boolean;
-  /** Why it is unavailable. */
-  reason: string | null;
-  /** What to install to make it available. */
-  install_hint: string | null;
-  /** Version of the program found. */
-  version: string | null;
-  /** Current lifecycle state. */
-  state: BackendState;
-  /** Proxied path the UI opens (absolute path, includes the base URL). */
-  url: string;
-  /** Whether the proxy carries a raw stream (VNC) rather than HTTP. */
-  raw_socket: boolean;
-}
-
-/**
- * Full status of one backend (`GET workbench/api/backends/{name}`).
- */
-export interface IBackendStatus extends IBackendInfo {
-  /** Process id while alive. */
-  pid: number | null;
-  /** Restarts so far (automatic and manual). */
-  restarts: number;
-  /** Exit code of the last run. */
-  last_exit_code: number | null;
-  /** Epoch seconds when the current run was spawned. */
-  started_at: number | null;
-  /** Epoch seconds when it became ready. */
-  ready_at: number | null;
-  /** Seconds since it became ready. */
-  uptime: number | null;
-  /** Seconds since spawn while starting. */
-  elapsed: number | null;
-  /** Readiness timeout in seconds. */
-  timeout: number;
-  /** Why the last start failed or the backend crashed. */
-  error: string | null;
-  /** Seconds until the automatic restart after a crash. */
-  next_restart_in: number | null;
-  /** The last log lines. */
-  log_tail: string[];
-  /** Backend-specific extras (e.g. a desktop's renderer). */
-  [extra: string]: unknown;
+export function desktopExtras(status: IBackendStatus): IDesktopInfo | null {
+  return status.desktop ?? null;
 }
 
 /**
@@ -118,7 +75,8 @@ export class WorkbenchClient {
    * Fetch the backend catalogue.
    */
   async listBackends(refresh = false): Promise<IBackendInfo[]> {
-    const data = await this.request<{ backends: IBackendInfo[] }>(
+    const data: IBackendList = await this.request(
+      'backend-list',
       this.apiUrl('backends') + (refresh ? '?refresh=1' : '')
     );
     return data.backends;
@@ -128,7 +86,8 @@ export class WorkbenchClient {
    * Fetch one backend's full status.
    */
   getBackend(name: string): Promise<IBackendStatus> {
-    return this.request<IBackendStatus>(
+    return this.request(
+      'backend-status',
       this.apiUrl('backends', encodeURIComponent(name))
     );
   }
@@ -158,7 +117,8 @@ export class WorkbenchClient {
    * The last `lines` log lines of a backend.
    */
   async logs(name: string, lines = 500): Promise<string[]> {
-    const data = await this.request<{ lines: string[] }>(
+    const data: IBackendLogs = await this.request(
+      'backend-logs',
       this.apiUrl('backends', encodeURIComponent(name), 'logs') +
         `?lines=${lines}`
     );
@@ -166,16 +126,39 @@ export class WorkbenchClient {
   }
 
   /**
-   * Send a request to the Workbench API and parse its JSON answer.
-   *
-   * Status 502 from start/restart carries a status body (the backend failed):
-   * it is returned, not thrown, so callers can show the logs.
+   * The desktop profiles and their runtime facts (`GET desktops`).
    */
-  async request<T>(
+  async listDesktops(): Promise<IDesktopList['desktops']> {
+    const data = await this.request('desktop-list', this.apiUrl('desktops'));
+    return data.desktops;
+  }
+
+  /**
+   * The renderer report of a running desktop (`GET desktops/{name}/renderer`); a
+   * `WorkbenchAPIError` with status 409 while it is not running or not checked yet.
+   */
+  renderer(name: string, refresh = false): Promise<IRendererReport> {
+    return this.request(
+      'renderer-report',
+      this.apiUrl('desktops', encodeURIComponent(name), 'renderer') +
+        (refresh ? '?refresh=1' : '')
+    );
+  }
+
+  /**
+   * Send a request to the Workbench API and return its JSON answer as payload `kind`
+   * of the wire contract: the one place where JSON becomes a typed value.
+   *
+   * An answer without the top-level keys that `kind` requires is refused with a
+   * `WorkbenchAPIError`. Status 502 from start/restart carries a status body (the
+   * backend failed): it is returned, not thrown, so callers can show the logs.
+   */
+  async request<K extends keyof IWirePayloads>(
+    kind: K,
     url: string,
     init: RequestInit = {},
     acceptStatus: number[] = []
-  ): Promise<T> {
+  ): Promise<IWirePayloads[K]> {
     let response: Response;
     try {
       response = await ServerConnection.makeRequest(
@@ -187,25 +170,69 @@ export class WorkbenchClient {
       throw new ServerConnection.NetworkError(error as TypeError);
     }
     const text = await response.text();
-    let body: any = null;
+    let body: unknown = null;
     try {
       body = text ? JSON.parse(text) : null;
     } catch {
       body = text;
     }
     if (!response.ok && !acceptStatus.includes(response.status)) {
-      const message =
-        body?.error?.message ?? body?.message ?? response.statusText;
-      throw new WorkbenchAPIError(response.status, String(message), body);
+      throw new WorkbenchAPIError(
+        response.status,
+        Private.errorMessage(body) ?? response.statusText,
+        body
+      );
     }
-    return body as T;
+    const missing = Private.missingKeys(body, REQUIRED_KEYS[kind]);
+    if (missing.length) {
+      throw new WorkbenchAPIError(
+        response.status,
+        `Unexpected answer from ${url}: a ${kind} needs ${missing.join(', ')}`,
+        body
+      );
+    }
+    return body as IWirePayloads[K];
   }
 
   private action(name: string, verb: string): Promise<IBackendStatus> {
-    return this.request<IBackendStatus>(
+    return this.request(
+      'backend-status',
       this.apiUrl('backends', encodeURIComponent(name), verb),
       { method: 'POST', body: '{}' },
       [502]
     );
+  }
+}
+
+/**
+ * A namespace for module-private functions.
+ */
+namespace Private {
+  /**
+   * The message of an error body (`{"error": {"message"}}`), if it has one.
+   */
+  export function errorMessage(body: unknown): string | null {
+    if (!isObject(body)) {
+      return null;
+    }
+    const error = body.error;
+    const message = isObject(error) ? error.message : body.message;
+    return message === undefined || message === null ? null : String(message);
+  }
+
+  /**
+   * The keys of `required` that `body` lacks (all of them when it is not a JSON object).
+   */
+  export function missingKeys(
+    body: unknown,
+    required: readonly string[]
+  ): string[] {
+    return isObject(body)
+      ? required.filter(key => !(key in body))
+      : [...required];
+  }
+
+  function isObject(value: unknown): value is Record<string, unknown> {
+    return !!value && typeof value === 'object' && !Array.isArray(value);
   }
 }

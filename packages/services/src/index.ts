@@ -6,4 +6,5 @@
 export * from './api';
 export * from './tokens';
 export * from './gpu';
+export type * from './schema';
 export * from './ui';

@@ -3,7 +3,8 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { IBackendInfo, WorkbenchClient } from './api';
+import { WorkbenchClient } from './api';
+import type { IBackendInfo } from './schema';
 
 /**
  * The Workbench: the backend catalogue, its client and the openers per backend kind.

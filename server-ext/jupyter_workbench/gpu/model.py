@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any  # Any: snapshots are JSON-like trees (values of mixed types)
 
 Tree = dict[str, Any]
 
@@ -35,6 +35,8 @@ _RECOVERY = {
 _MIG_SLICES = {14: 1, 16: 1, 28: 2, 32: 2, 42: 3, 60: 3, 56: 4, 64: 4, 98: 7, 132: 7}
 
 NOT_MEANINGFUL_VGPU = "not meaningful in a vGPU guest (the host owns it)"
+#: The licence fields of a vGPU guest whose licence is not reported.
+NO_LICENCE = {"product": None, "license_status": None, "license_expiry": None}
 
 
 class Missing:
@@ -306,7 +308,7 @@ def gpu_from_tree(raw: Tree, index: int, timestamp: float) -> dict[str, Any]:
         gpu["virtualization_mode"] = _VIRT.get(str(virt).strip().lower(), str(virt).lower())
     licence = _license(raw, timestamp)
     gpu["vgpu"] = (
-        {"profile": gpu["name"], **(licence or {"license_status": None, "license_expiry": None})}
+        {"profile": gpu["name"], **(licence or NO_LICENCE)}
         if gpu["virtualization_mode"] == "vgpu"
         else None
     )

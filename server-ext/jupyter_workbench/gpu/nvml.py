@@ -8,9 +8,10 @@ keep reporting. The module is injectable, so tests drive this exact code with a 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from functools import partial
+from typing import Any, Callable  # Any: pynvml is untyped; snapshots are JSON-like
 
-from .model import NOT_MEANINGFUL_VGPU, empty_snapshot
+from .model import NO_LICENCE, NOT_MEANINGFUL_VGPU, empty_snapshot
 
 _VIRT = {0: "none", 1: "passthrough", 2: "vgpu", 3: "host_vgpu"}
 _REASON_BITS = {
@@ -28,6 +29,14 @@ _RECOVERY = {0: "none", 1: "gpu_reset", 2: "node_reboot", 3: "drain_p2p", 4: "dr
 #: ``nvmlGridLicenseExpiry_t.status`` of a lease with a valid expiry date.
 _EXPIRY_VALID = 2
 MIB = 1024 * 1024
+#: The ECC counters of the snapshot model.
+ECC_FIELDS = (
+    "mode",
+    "volatile_uncorrected",
+    "aggregate_uncorrected",
+    "volatile_corrected",
+    "aggregate_corrected",
+)
 
 
 def load_nvml() -> tuple[Any, str | None]:
@@ -128,17 +137,27 @@ class NvmlSource:
         nvml = self.nvml
         na: dict[str, str] = {}
         handle = self._call(na, "handle", lambda: nvml.nvmlDeviceGetHandleByIndex(index))
-        if handle is None:
+        if handle is None:  # every field of the snapshot model, none known
+            na.pop("_lost", None)
             return {
                 "index": index,
-                "uuid": None,
-                "name": None,
+                **dict.fromkeys(("uuid", "name", "pci_bus_id", "minor_number")),
+                **dict.fromkeys(("virtualization_mode", "vgpu")),
+                "mig": {"enabled": False, "devices": []},
+                "memory": {"total_mib": None, "used_mib": None},
+                **dict.fromkeys(("utilization_gpu_percent", "temperature_c")),
+                **dict.fromkeys(("power_w", "power_limit_w")),
+                "clocks": {"sm_mhz": None, "mem_mhz": None},
+                "clock_event_reasons": [],
+                "pcie": dict.fromkeys(
+                    ("gen_current", "gen_max", "width_current", "width_max", "replay_counter")
+                ),
+                "ecc": dict.fromkeys(ECC_FIELDS),
+                **dict.fromkeys(("remapped_rows", "retired_pages", "recovery_action")),
+                "xid_events": [],
+                "processes": [],
                 "lost": True,
                 "na": na,
-                "memory": {"total_mib": None, "used_mib": None},
-                "mig": {"enabled": False, "devices": []},
-                "processes": [],
-                "xid_events": [],
             }
 
         def call(field: str, fn: Callable[[], Any]) -> Any:
@@ -186,12 +205,7 @@ class NvmlSource:
             "pci_bus_id": static["pci_bus_id"],
             "minor_number": static["minor_number"],
             "virtualization_mode": mode,
-            "vgpu": {
-                "profile": name,
-                **(licence or {"license_status": None, "license_expiry": None}),
-            }
-            if mode == "vgpu"
-            else None,
+            "vgpu": {"profile": name, **(licence or NO_LICENCE)} if mode == "vgpu" else None,
             "mig": mig,
             "memory": {
                 "total_mib": int(memory.total // MIB) if memory else None,
@@ -314,7 +328,10 @@ class NvmlSource:
                 "ecc.aggregate_uncorrected",
                 lambda: nvml.nvmlDeviceGetTotalEccErrors(handle, unc, nvml.NVML_AGGREGATE_ECC),
             ),
+            "volatile_corrected": None,
+            "aggregate_corrected": None,
         }
+        na["ecc.volatile_corrected"] = na["ecc.aggregate_corrected"] = "not read through NVML"
         remap = call("remapped_rows", lambda: nvml.nvmlDeviceGetRemappedRows(handle))
         action = call("recovery_action", lambda: nvml.nvmlDeviceGetGpuRecoveryAction(handle))
         licence = self._licence(handle, na) if mode == "vgpu" else None
@@ -324,7 +341,7 @@ class NvmlSource:
         nvml = self.nvml
         mode = self._call(na, "mig", lambda: nvml.nvmlDeviceGetMigMode(handle))
         enabled = bool(mode and mode[0])
-        devices = []
+        devices: list[dict[str, Any]] = []
         if enabled:
             count = self._call(na, "mig", lambda: nvml.nvmlDeviceGetMaxMigDeviceCount(handle)) or 0
             for slot in range(count):
@@ -332,16 +349,17 @@ class NvmlSource:
                     mig = nvml.nvmlDeviceGetMigDeviceHandleByIndex(handle, slot)
                 except nvml.NVMLError:
                     continue
-                memory = self._safe(lambda m=mig: nvml.nvmlDeviceGetMemoryInfo(m))
-                mig_name = _text(self._safe(lambda m=mig: nvml.nvmlDeviceGetName(m))) or ""
+                memory = self._safe(partial(nvml.nvmlDeviceGetMemoryInfo, mig))
+                mig_name = _text(self._safe(partial(nvml.nvmlDeviceGetName, mig))) or ""
                 devices.append(
                     {
                         "index": len(devices),
                         "gpu_instance_id": self._safe(
-                            lambda m=mig: nvml.nvmlDeviceGetGpuInstanceId(m)
+                            partial(nvml.nvmlDeviceGetGpuInstanceId, mig)
                         ),
                         "profile": mig_name.rsplit(" ", 1)[-1] if " MIG " in mig_name else None,
                         "profile_source": "nvml",
+                        "multiprocessor_count": None,
                         "memory_total_mib": int(memory.total // MIB) if memory else None,
                         "memory_used_mib": int(memory.used // MIB) if memory else None,
                     }
@@ -355,7 +373,7 @@ class NvmlSource:
             ("processes", nvml.nvmlDeviceGetComputeRunningProcesses),
             ("processes", nvml.nvmlDeviceGetGraphicsRunningProcesses),
         ):
-            for proc in self._call(na, field, lambda f=fn: f(handle)) or []:
+            for proc in self._call(na, field, partial(fn, handle)) or []:
                 used = getattr(proc, "usedGpuMemory", None)
                 seen[proc.pid] = {
                     "pid": proc.pid,

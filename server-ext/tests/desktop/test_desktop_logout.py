@@ -27,7 +27,7 @@ async def test_logout_stops_then_next_open_starts_a_new_desktop(api, jp_ws_fetch
     stopped = await wait_until(lambda: state_is(api, "stopped"), timeout=20)
     assert stopped["last_exit_code"] == 0
     assert stopped["error"] is None
-    assert not xutil.pid_alive(first["xvnc_pid"])
+    assert not xutil.pid_alive(first["desktop"]["xvnc_pid"])
     (tmp_path / "logout").unlink()
     ws = await jp_ws_fetch("desktop/")
     try:
@@ -35,4 +35,6 @@ async def test_logout_stops_then_next_open_starts_a_new_desktop(api, jp_ws_fetch
     finally:
         ws.close()
     data = await status(api)
-    assert data["state"] == "running" and data["xvnc_pid"] != first["xvnc_pid"]
+    assert (
+        data["state"] == "running" and data["desktop"]["xvnc_pid"] != first["desktop"]["xvnc_pid"]
+    )

@@ -20,22 +20,22 @@ async def test_renderer_report_says_software_here(api, workbench):
     started = await start(api)
     code, report = await api("GET", "desktops", "desktop", "renderer")
     assert code == 200, report
-    assert report["display"] == started["display"]
+    assert report["display"] == started["desktop"]["display"]
     assert report["mode"] == "software"
     assert report["accelerated"] is False
     assert "llvmpipe" in report["renderer"]
     assert report["command"][-2:] == ["-B"] or report["command"][-1] == "-B"
     rejected = {r["mode"]: r["reason"] for r in report["rejected"]}
     assert set(rejected) == {"sidecar", "egl"}
-    # The same report through the cross-feature hook (the GPU panel's OpenGL check).
-    hooked = await workbench.hooks["desktop_renderer"]()
+    # The same report through the desktop feature (the GPU panel's OpenGL check uses it).
+    hooked = await workbench.desktop.running_renderer()
     assert hooked["renderer"] == report["renderer"]
     # …and as the badge summary on the backend status.
     code, data = await api("GET", "backends", "desktop")
-    assert data["renderer_summary"].startswith("software (software) · llvmpipe")
+    assert data["desktop"]["renderer_summary"].startswith("software (software) · llvmpipe")
     code, listing = await api("GET", "desktops")
-    assert listing["desktops"][0]["display"] == started["display"]
+    assert listing["desktops"][0]["display"] == started["desktop"]["display"]
 
 
-async def test_hook_returns_none_without_running_desktop(workbench):
-    assert await workbench.hooks["desktop_renderer"]() is None
+async def test_no_running_renderer_without_running_desktop(workbench):
+    assert await workbench.desktop.running_renderer() is None

@@ -66,8 +66,8 @@ async def test_socket_private_and_no_tcp_listener(api, workbench):
     assert stat.S_ISSOCK(os.stat(sock).st_mode)
     assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(os.path.dirname(sock)).st_mode) == 0o700
-    assert data["display"] and data["display"].startswith(":"), data
-    xvnc = data["xvnc_pid"]
+    assert data["desktop"]["display"] and data["desktop"]["display"].startswith(":"), data
+    xvnc = data["desktop"]["xvnc_pid"]
     with open(f"/proc/{xvnc}/cmdline", "rb") as handle:
         argv = handle.read().split(b"\0")
     assert os.path.basename(argv[0]) == b"Xvnc"
@@ -76,7 +76,7 @@ async def test_socket_private_and_no_tcp_listener(api, workbench):
     assert owned, "Xvnc holds no sockets?"
     assert not owned & listening_tcp_inodes(), "Xvnc listens on TCP"
     # The X display is private: a client without our cookie is refused.
-    display = data["display"]
+    display = data["desktop"]["display"]
     denied = subprocess.run(
         ["xdpyinfo", "-display", display],
         capture_output=True,
@@ -87,7 +87,7 @@ async def test_socket_private_and_no_tcp_listener(api, workbench):
     allowed = subprocess.run(
         ["xdpyinfo", "-display", display],
         capture_output=True,
-        env={**os.environ, "XAUTHORITY": data["xauthority"]},
+        env={**os.environ, "XAUTHORITY": data["desktop"]["xauthority"]},
         timeout=10,
     )
     assert allowed.returncode == 0, allowed.stderr
@@ -197,33 +197,33 @@ async def test_stale_lock_and_socket_do_not_block_start(api):
         data = await start(api)
         logs = "\n".join((await api("GET", "backends", "desktop", "logs"))[1]["lines"])
         assert f"removed stale {lock} (its X server is gone)" in logs
-        if data["display"] == f":{number}":
+        if data["desktop"]["display"] == f":{number}":
             # Xvnc took the display over (its socket now answers) and the lock names it
             # (written by the launcher, as Xvnc -displayfd writes none).
             assert xutil.socket_listening(sock_path)
-            assert xutil.read_lock_pid(lock) == data["xvnc_pid"]
+            assert xutil.read_lock_pid(lock) == data["desktop"]["xvnc_pid"]
         else:  # another X server took the lowest display meanwhile: ours was cleaned up
             assert f"removed stale {sock_path}" in logs or xutil.socket_listening(sock_path)
     finally:
         await api("POST", "backends", "desktop", "stop")
-    assert xutil.read_lock_pid(lock) != data["xvnc_pid"]  # our lock left with our Xvnc
+    assert xutil.read_lock_pid(lock) != data["desktop"]["xvnc_pid"]  # our lock left with our Xvnc
 
 
 async def test_kill9_of_xvnc_restarts_with_backoff(api):
     first = await start(api)
-    os.kill(first["xvnc_pid"], signal.SIGKILL)
+    os.kill(first["desktop"]["xvnc_pid"], signal.SIGKILL)
 
     async def restarted():
         data = await status(api)
         return data if data["state"] == "running" and data["restarts"] >= 1 else None
 
     data = await wait_until(restarted, timeout=30)
-    assert data["xvnc_pid"] != first["xvnc_pid"]
+    assert data["desktop"]["xvnc_pid"] != first["desktop"]["xvnc_pid"]
     logs = "\n".join((await api("GET", "backends", "desktop", "logs"))[1]["lines"])
     assert "Xvnc exited (signal 9)" in logs, logs
     assert "desktop crashed (code 1)" in logs
     # The dead Xvnc's lock was cleaned up: its display is free or held by a live server.
-    old = int(first["display"][1:])
+    old = int(first["desktop"]["display"][1:])
     pid = xutil.read_lock_pid(xutil.lock_path(old))
     assert pid is None or xutil.pid_alive(pid)
 
@@ -231,14 +231,16 @@ async def test_kill9_of_xvnc_restarts_with_backoff(api):
 async def test_kill9_then_failed_then_next_open_restarts(api, jp_ws_fetch, workbench):
     workbench.catalogue["desktop"].restart_on_crash = False
     first = await start(api)
-    os.kill(first["xvnc_pid"], signal.SIGKILL)
+    os.kill(first["desktop"]["xvnc_pid"], signal.SIGKILL)
     failed = await wait_until(lambda: state_is(api, "failed"), timeout=20)
     assert failed["error"] == "desktop crashed (code 1)", failed
-    assert failed["display"] is None  # the launcher removed its state with the session
+    assert failed["desktop"]["display"] is None  # the launcher removed its state with the session
     ws = await jp_ws_fetch("desktop/")  # the next open starts it again
     try:
         assert await read_banner(ws) == RFB_BANNER
     finally:
         ws.close()
     data = await status(api)
-    assert data["state"] == "running" and data["xvnc_pid"] != first["xvnc_pid"]
+    assert (
+        data["state"] == "running" and data["desktop"]["xvnc_pid"] != first["desktop"]["xvnc_pid"]
+    )

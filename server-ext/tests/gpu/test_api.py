@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import subprocess
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from ..wire import validate
 from .gpu_fixtures import GPU_FIXTURES
 
 CAPTURE = GPU_FIXTURES / "nvidia-smi-captures" / "linux-x86_64__nvidia-h100-mig__590.48.01.txt"
@@ -27,7 +29,7 @@ def jp_server_config(jp_server_config):
 
 def monitor(jp_serverapp):
     app = next(iter(jp_serverapp.extension_manager.extension_apps["jupyter_workbench"]))
-    return app.gpu_monitor
+    return app.gpu.monitor
 
 
 async def get_json(jp_fetch, *parts, **kwargs):
@@ -124,6 +126,25 @@ async def test_one_sampler_serves_200_subscribers(jp_ws_fetch, jp_serverapp, mon
             client.close()
     await asyncio.sleep(0.3)
     assert monitor(jp_serverapp).subscriber_count == 0
+
+
+async def test_stream_pause_and_resume(jp_ws_fetch):
+    # Server messages are validated by tests/conftest.py; the client's are checked here.
+    client = await jp_ws_fetch("workbench", "api", "gpu", "stream")
+    try:
+        first = json.loads(await client.read_message())
+        assert first["type"] == "snapshot"
+        await client.write_message(json.dumps(validate({"type": "pause"}, "gpu-stream-control")))
+        with contextlib.suppress(asyncio.TimeoutError):  # a sample already on its way
+            while True:
+                await asyncio.wait_for(client.read_message(), 0.3)
+        with pytest.raises(asyncio.TimeoutError):  # paused: no sample for 3 intervals
+            await asyncio.wait_for(client.read_message(), 1.5)
+        await client.write_message(json.dumps(validate({"type": "resume"}, "gpu-stream-control")))
+        message = json.loads(await asyncio.wait_for(client.read_message(), 1.0))
+        assert message["type"] == "snapshot" and message["data"]["gpus"]
+    finally:
+        client.close()
 
 
 async def test_checks(jp_fetch):

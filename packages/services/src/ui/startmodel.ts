@@ -1,6 +1,7 @@
 import { VDomModel } from '@jupyterlab/ui-components';
 
-import { IBackendStatus, WorkbenchAPIError, WorkbenchClient } from '../api';
+import { WorkbenchAPIError, WorkbenchClient } from '../api';
+import type { IBackendStatus } from '../schema';
 
 /**
  * The state of a backend's start screen: start → progress (polled) → running, or

@@ -1,4 +1,4 @@
-import type { IBackendStatus } from '../../api';
+import type { IBackendStatus } from '../../schema';
 
 /**
  * A backend status as the server answers it, with `overrides`.

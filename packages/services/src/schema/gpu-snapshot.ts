@@ -1,0 +1,431 @@
+/*
+ * Generated from server-ext/jupyter_workbench/schemas/gpu-snapshot.json
+ * by scripts/gen-types.mjs (npm run gen:types). Do not edit: change the schema.
+ */
+
+/**
+ * Health verdict of a GPU: the worst finding (`critical`, `degraded` for warnings), `unknown` when too little is known.
+ *
+ * This interface was referenced by `IGpuSnapshot`'s JSON-Schema
+ * via the `definition` "GpuVerdict".
+ */
+export type GpuVerdict = 'ok' | 'degraded' | 'critical' | 'unknown';
+
+/**
+ * A snapshot of every GPU visible to the session (`GET workbench/api/gpu/snapshot`, and the `data` of each stream message).
+ */
+export interface IGpuSnapshot {
+  /**
+   * Where the sample came from: `nvml`, `nvidia-smi`, `replay` (a saved capture), `none`.
+   */
+  source: string;
+  /**
+   * `ok`, or why there is nothing to show: `no-driver`, `no-gpu`, `error` (see `message`).
+   */
+  status: 'ok' | 'no-driver' | 'no-gpu' | 'error';
+  /**
+   * Why there is nothing (or only an old sample) to show; `null` when all is well.
+   */
+  message: string | null;
+  /**
+   * When the sample was taken (epoch seconds).
+   */
+  timestamp: number;
+  /**
+   * Seconds between samples.
+   */
+  interval_s: number | null;
+  /**
+   * NVIDIA driver version.
+   */
+  driver_version: string | null;
+  /**
+   * CUDA version the driver supports, e.g. `12.8`.
+   */
+  cuda_version: string | null;
+  /**
+   * Every GPU, in index order (empty unless `status` is `ok`).
+   */
+  gpus: IGpu[];
+  /**
+   * Present (`true`) when the driver has not answered for several intervals: the snapshot is the last good one.
+   */
+  stalled?: true;
+}
+/**
+ * One GPU of a snapshot. Every value may be `null`; its reason is then in `na` — never a fake zero.
+ *
+ * This interface was referenced by `IGpuSnapshot`'s JSON-Schema
+ * via the `definition` "IGpu".
+ */
+export interface IGpu {
+  /**
+   * Position of the GPU in the source's list (0-based).
+   */
+  index: number;
+  /**
+   * The GPU's UUID, e.g. `GPU-…` (history is keyed by it).
+   */
+  uuid: string | null;
+  /**
+   * Product name, e.g. `NVIDIA H100 80GB HBM3` (the vGPU profile in a vGPU guest).
+   */
+  name: string | null;
+  /**
+   * PCI bus id, e.g. `00000000:1B:00.0`.
+   */
+  pci_bus_id: string | null;
+  /**
+   * Minor number N of its `/dev/nvidiaN` device node (used to find this session's processes).
+   */
+  minor_number: number | null;
+  /**
+   * How the GPU is virtualised: `none` (bare metal), `passthrough`, `vgpu` (a vGPU guest) or `host_vgpu`; another driver value is passed through in lower case.
+   */
+  virtualization_mode: string | null;
+  /**
+   * The vGPU guest's profile and licence; `null` unless `virtualization_mode` is `vgpu`.
+   */
+  vgpu: IGpuVgpu | null;
+  mig: IGpuMig;
+  /**
+   * Frame-buffer memory.
+   */
+  memory: {
+    /**
+     * Total memory in MiB.
+     */
+    total_mib: number | null;
+    /**
+     * Used memory in MiB.
+     */
+    used_mib: number | null;
+  };
+  /**
+   * GPU utilisation in percent (`null` in MIG mode: not reported for the whole GPU).
+   */
+  utilization_gpu_percent: number | null;
+  /**
+   * Core temperature in °C (`null` in a vGPU guest: the host owns it).
+   */
+  temperature_c: number | null;
+  /**
+   * Power draw in watts.
+   */
+  power_w: number | null;
+  /**
+   * Enforced power limit in watts.
+   */
+  power_limit_w: number | null;
+  /**
+   * Current clocks.
+   */
+  clocks: {
+    /**
+     * SM clock in MHz.
+     */
+    sm_mhz: number | null;
+    /**
+     * Memory clock in MHz.
+     */
+    mem_mhz: number | null;
+  };
+  /**
+   * Active clock event (throttle) reasons, e.g. `idle`, `sw_power_cap`, `hw_slowdown`; sorted.
+   */
+  clock_event_reasons: string[];
+  /**
+   * The PCIe link.
+   */
+  pcie: {
+    /**
+     * Current link generation.
+     */
+    gen_current: number | null;
+    /**
+     * Maximum link generation.
+     */
+    gen_max: number | null;
+    /**
+     * Current link width (lanes).
+     */
+    width_current: number | null;
+    /**
+     * Maximum link width (lanes).
+     */
+    width_max: number | null;
+    /**
+     * PCIe replays since the last reset.
+     */
+    replay_counter: number | null;
+  };
+  /**
+   * ECC mode and error counters (sums over the memory kinds).
+   */
+  ecc: {
+    /**
+     * ECC mode, e.g. `enabled` or `disabled`.
+     */
+    mode: string | null;
+    /**
+     * Uncorrected errors since the last reset.
+     */
+    volatile_uncorrected: number | null;
+    /**
+     * Uncorrected errors over the GPU's life.
+     */
+    aggregate_uncorrected: number | null;
+    /**
+     * Corrected errors since the last reset.
+     */
+    volatile_corrected: number | null;
+    /**
+     * Corrected errors over the GPU's life.
+     */
+    aggregate_corrected: number | null;
+  };
+  /**
+   * Row remapping (Ampere and later); `null` when not reported.
+   */
+  remapped_rows: IGpuRemappedRows | null;
+  /**
+   * Page retirement (before Ampere); `null` when not reported.
+   */
+  retired_pages: IGpuRetiredPages | null;
+  /**
+   * Xid events seen since the sampler started (NVML only; empty otherwise).
+   */
+  xid_events: IGpuXidEvent[];
+  /**
+   * The recovery action the driver asks for: `none`, `gpu_reset`, `node_reboot`, `drain_p2p`, `drain_and_reset` (another driver value is passed through).
+   */
+  recovery_action: string | null;
+  /**
+   * This session's processes on this GPU (a replay keeps the recorded ones).
+   */
+  processes: IGpuProcess[];
+  /**
+   * Whether the GPU has fallen off the bus or is lost.
+   */
+  lost: boolean;
+  /**
+   * Why each `null` value is missing, by field path (e.g. `clocks.sm_mhz`: `not supported`).
+   */
+  na: {
+    [k: string]: string;
+  };
+  health: IGpuHealth;
+}
+/**
+ * A vGPU guest's profile and licence.
+ *
+ * This interface was referenced by `IGpuSnapshot`'s JSON-Schema
+ * via the `definition` "IGpuVgpu".
+ */
+export interface IGpuVgpu {
+  /**
+   * The vGPU profile, e.g. `GRID P4-1Q`.
+   */
+  profile: string | null;
+  /**
+   * The licensed product, e.g. `NVIDIA Virtual Compute Server`.
+   */
+  product: string | null;
+  /**
+   * Licence status, e.g. `Licensed` or `Unlicensed`.
+   */
+  license_status: string | null;
+  /**
+   * Licence expiry (ISO 8601, UTC).
+   */
+  license_expiry: string | null;
+}
+/**
+ * Multi-Instance GPU mode and its instances.
+ *
+ * This interface was referenced by `IGpuSnapshot`'s JSON-Schema
+ * via the `definition` "IGpuMig".
+ */
+export interface IGpuMig {
+  /**
+   * Whether MIG mode is on.
+   */
+  enabled: boolean;
+  /**
+   * The MIG devices (empty when MIG is off).
+   */
+  devices: IGpuMigDevice[];
+}
+/**
+ * One MIG device (GPU instance slice).
+ *
+ * This interface was referenced by `IGpuSnapshot`'s JSON-Schema
+ * via the `definition` "IGpuMigDevice".
+ */
+export interface IGpuMigDevice {
+  /**
+   * MIG device index.
+   */
+  index: number;
+  /**
+   * GPU instance id.
+   */
+  gpu_instance_id: number | null;
+  /**
+   * Profile name, e.g. `3g.40gb`.
+   */
+  profile: string | null;
+  /**
+   * Where the profile name came from: `nvml`, or `derived from SMs and memory` (nvidia-smi).
+   */
+  profile_source: string | null;
+  /**
+   * Streaming multiprocessors of the slice (nvidia-smi only; `null` through NVML).
+   */
+  multiprocessor_count: number | null;
+  /**
+   * Memory of the slice in MiB.
+   */
+  memory_total_mib: number | null;
+  /**
+   * Used memory of the slice in MiB.
+   */
+  memory_used_mib: number | null;
+}
+/**
+ * Row remapping counters.
+ */
+export interface IGpuRemappedRows {
+  /**
+   * Rows remapped for correctable errors.
+   */
+  correctable: number | null;
+  /**
+   * Rows remapped for uncorrectable errors.
+   */
+  uncorrectable: number | null;
+  /**
+   * Whether a remap waits for a GPU reset.
+   */
+  pending: boolean | null;
+  /**
+   * Whether remapping failed (no spare rows left).
+   */
+  failure: boolean | null;
+}
+/**
+ * Retired memory pages.
+ */
+export interface IGpuRetiredPages {
+  /**
+   * Pages retired for double-bit errors.
+   */
+  double_bit: number | null;
+  /**
+   * Pages retired for multiple single-bit errors.
+   */
+  single_bit: number | null;
+  /**
+   * Whether pages wait to be retired (at the next reset).
+   */
+  pending: boolean | null;
+}
+/**
+ * An Xid event reported by the driver.
+ */
+export interface IGpuXidEvent {
+  /**
+   * The Xid number.
+   */
+  xid: number;
+  /**
+   * When it was seen (epoch seconds).
+   */
+  time: number;
+}
+/**
+ * A process of this session using a GPU; `kernel` is the Jupyter kernel it belongs to, if any.
+ *
+ * This interface was referenced by `IGpuSnapshot`'s JSON-Schema
+ * via the `definition` "IGpuProcess".
+ */
+export interface IGpuProcess {
+  /**
+   * Process id (in the server's PID namespace).
+   */
+  pid: number;
+  /**
+   * Executable name; `null` when the driver hides it.
+   */
+  name: string | null;
+  /**
+   * Process type from nvidia-smi (`C` compute, `G` graphics, `C+G`); `null` otherwise.
+   */
+  type: string | null;
+  /**
+   * GPU memory in MiB; `null` when not reported (vGPU guests, processes found by their open device file).
+   */
+  used_memory_mib: number | null;
+  /**
+   * The MIG GPU instance it runs on.
+   */
+  gpu_instance_id: number | null;
+  /**
+   * The Jupyter kernel running in this process (or an ancestor of it).
+   */
+  kernel: IGpuKernel | null;
+  /**
+   * `open device file` when the process was found holding `/dev/nvidiaN` open rather than listed by the driver; absent otherwise.
+   */
+  found_by?: 'open device file';
+}
+/**
+ * A Jupyter kernel.
+ */
+export interface IGpuKernel {
+  /**
+   * Kernel id.
+   */
+  id: string;
+  /**
+   * Kernel name (kernelspec); empty when only its connection file is known.
+   */
+  name: string;
+}
+/**
+ * The health verdict of a GPU and the findings behind it.
+ *
+ * This interface was referenced by `IGpuSnapshot`'s JSON-Schema
+ * via the `definition` "IGpuHealth".
+ */
+export interface IGpuHealth {
+  verdict: GpuVerdict;
+  /**
+   * Every finding, in rule order.
+   */
+  findings: IGpuFinding[];
+}
+/**
+ * A finding of the GPU health rules.
+ *
+ * This interface was referenced by `IGpuSnapshot`'s JSON-Schema
+ * via the `definition` "IGpuFinding".
+ */
+export interface IGpuFinding {
+  /**
+   * Stable code, e.g. `ecc-uncorrected`, `xid-79`, `pcie-degraded`.
+   */
+  code: string;
+  /**
+   * How bad it is.
+   */
+  severity: 'critical' | 'warning' | 'info';
+  /**
+   * What is wrong.
+   */
+  message: string;
+  /**
+   * What to do.
+   */
+  advice: string;
+}

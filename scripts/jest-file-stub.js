@@ -1,0 +1,2 @@
+// What a CSS import yields under jest (the bundler handles styles in the build).
+module.exports = {};

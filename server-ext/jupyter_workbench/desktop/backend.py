@@ -1,0 +1,571 @@
+"""Remote desktop backends: one per desktop profile, each an Xvnc + session on a unix socket.
+
+Configuration (``jupyter_server_config.py``)::
+
+    c.WorkbenchDesktop.profiles = [
+        {"name": "desktop", "title": "Desktop", "geometry": "1920x1080"},
+        {"name": "viz", "title": "3D desktop", "icon": "/srv/icons/viz.svg",
+         "session": ["/opt/viz/xstartup"], "gpu": "require"},
+    ]
+    c.WorkbenchDesktop.rendering_mode = "auto"     # auto | sidecar | egl | software
+    c.WorkbenchDesktop.activity = "input"          # input | all
+
+Profile keys: ``name`` (required; URL-safe), ``title``, ``description``, ``icon`` (built-in
+id, SVG markup or an .svg path), ``geometry`` (``WxH``), ``session`` (command list, or a
+script path), ``gpu`` (``auto``: best mode available; ``software``: never VirtualGL;
+``require``: refuse to start without a GPU mode), ``environment`` (dict), ``depth``.
+
+The backend runs :mod:`jupyter_workbench.desktop.launch`, which starts Xvnc
+(``-rfbunixpath <sock> -rfbunixmode 0600 -rfbport -1 -SecurityTypes None -displayfd``),
+then the session (under ``vglrun +wm`` in GPU modes). Xvnc is ready when its socket
+greets with the RFB banner; jupyter-server-proxy forwards the raw stream to noVNC at
+``{base_url}<name>/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import shlex
+import sys
+from collections.abc import Mapping
+from typing import Any  # Any: JSON-like profile dicts and report values are heterogeneous
+
+from traitlets import Bool, Dict, Enum, Float, Instance, List, Unicode, default
+from traitlets.config import Configurable, LoggingConfigurable
+
+from ..core import rendering
+from ..core.backend import (
+    NAME_PATTERN,
+    Backend,
+    BackendError,
+    Detection,
+    DetectionSource,
+    LaunchContext,
+    LaunchPlan,
+    find_executable,
+    load_icon,
+    program_version,
+)
+from ..core.readiness import ReadinessProbe
+from . import modes
+from .activity import InputActivityPolicy
+
+_GEOMETRY = re.compile(r"^\d{2,5}x\d{2,5}$")
+_PROFILE_KEYS = {
+    "name",
+    "title",
+    "description",
+    "icon",
+    "geometry",
+    "session",
+    "gpu",
+    "environment",
+    "depth",
+}
+#: Window managers tried, in order, when no session script is configured.
+FALLBACK_SESSIONS: tuple[tuple[str, ...], ...] = (
+    ("xfce4-session",),
+    ("openbox-session",),
+    ("xfwm4", "xterm"),
+    ("twm", "xterm"),
+)
+#: Seconds after a desktop is first described running before its renderer is checked in
+#: the background (glxinfo loads llvmpipe: not while the first frame is on its way).
+RENDERER_CHECK_DELAY = 3.0
+#: The launcher script (run without site packages: it needs only the standard library).
+LAUNCHER = os.path.join(os.path.dirname(__file__), "launch.py")
+#: The per-user session script.
+USER_XSTARTUP = "~/.config/jupyter-workbench/xstartup"
+
+
+class WorkbenchDesktop(LoggingConfigurable):
+    """Desktop profiles and the settings shared by every desktop."""
+
+    profiles = List(
+        Dict(),
+        default_value=[{"name": "desktop"}],
+        help="""Desktop profiles; each one is a launcher tile (and a backend).
+
+        Keys: ``name`` (required, URL-safe), ``title``, ``description``, ``icon``,
+        ``geometry`` (``WxH``, default :attr:`geometry`), ``session`` (command list or
+        script path; default: ``~/.config/jupyter-workbench/xstartup``, else the first of
+        xfce4-session, openbox-session, xfwm4 + xterm, twm + xterm), ``gpu``
+        (``auto`` | ``software`` | ``require``), ``environment`` (dict), ``depth``.""",
+    ).tag(config=True)
+
+    xvnc = Unicode(
+        "", help="Path of Xvnc (TigerVNC or TurboVNC); empty = look on PATH and /opt/TurboVNC."
+    ).tag(config=True)
+
+    geometry = Unicode("1920x1080", help="Default screen size (WxH) of a new desktop.").tag(
+        config=True
+    )
+
+    xvnc_args = List(
+        Unicode(),
+        default_value=[],
+        help="Extra Xvnc options, e.g. ['-FrameRate', '30'] (TigerVNC).",
+    ).tag(config=True)
+
+    rendering_mode = Enum(
+        ["", "auto", "sidecar", "egl", "software"],
+        default_value="",
+        help="""How 3D apps render: ``sidecar`` (VirtualGL on a 3D X server),
+        ``egl`` (VirtualGL EGL back end on the GPU), ``software`` (Mesa llvmpipe) or
+        ``auto`` (the best usable one). Empty: $WORKBENCH_RENDERING_MODE, else auto.""",
+    ).tag(config=True)
+
+    vgl_display = Unicode(
+        "",
+        help="""The 3D X server for the sidecar mode (e.g. ``:0``).
+        Empty: $WORKBENCH_VGL_DISPLAY; no value means no sidecar.""",
+    ).tag(config=True)
+
+    sidecar_timeout = Float(
+        5.0, help="Seconds to wait for the sidecar's 3D X server to answer."
+    ).tag(config=True)
+
+    egl_device = Unicode(
+        "",
+        help="""VGL_DISPLAY for the EGL back end (egl0, egl1, … or /dev/dri/cardN).
+        Empty: $WORKBENCH_VGL_DISPLAY when it names an EGL device, else egl0.""",
+    ).tag(config=True)
+
+    vglrun = Unicode("vglrun", help="Name or path of VirtualGL's vglrun.").tag(config=True)
+    eglinfo = Unicode("eglinfo", help="Name or path of eglinfo (confirms an EGL device).").tag(
+        config=True
+    )
+    glxinfo = Unicode("glxinfo", help="Name or path of glxinfo (the renderer check).").tag(
+        config=True
+    )
+    dri_dir = Unicode("/dev/dri", help="Where GPU device nodes (card*, renderD*) live.").tag(
+        config=True
+    )
+    egl_vendor_dirs = List(
+        Unicode(),
+        default_value=["/usr/share/glvnd/egl_vendor.d", "/etc/glvnd/egl_vendor.d"],
+        help="glvnd EGL vendor directories searched for NVIDIA's EGL file.",
+    ).tag(config=True)
+
+    activity = Enum(
+        ["input", "all"],
+        default_value="input",
+        help="""What keeps the Jupyter server 'active' for idle culling: ``input`` (only
+        keyboard, pointer and clipboard events sent by the viewer) or ``all`` (every
+        WebSocket message, jupyter-server-proxy's default: an open tab never idles).""",
+    ).tag(config=True)
+
+    disable_screensaver = Bool(
+        True, help="Turn off screen blanking, DPMS and XFCE's screensaver/locker."
+    ).tag(config=True)
+
+    display_timeout = Float(30.0, help="Seconds Xvnc has to report its display number.").tag(
+        config=True
+    )
+
+    renderer_check_timeout = Float(20.0, help="Seconds the glxinfo renderer check may take.").tag(
+        config=True
+    )
+
+    def rendering_settings(
+        self, environ: Mapping[str, str] | None = None
+    ) -> modes.RenderingSettings:
+        """The mode-selection inputs: this config first, then the pod environment.
+
+        The pod's contract (``WORKBENCH_*``, read by
+        :func:`jupyter_workbench.core.rendering.rendering_settings` from ``environ``,
+        default ``os.environ``) fills in what the server config leaves empty.
+        """
+        requested, source = self.rendering_mode, "c.WorkbenchDesktop.rendering_mode"
+        vgl_display = self.vgl_display
+        pod = rendering.rendering_settings(environ)
+        if not requested:
+            requested = pod["mode"] or "auto"
+            source = rendering.ENV_MODE if pod["mode"] else "default"
+        if not vgl_display:
+            vgl_display = pod["vgl_display"] or ""
+        timeout = pod["sidecar_timeout"] or self.sidecar_timeout
+        return modes.RenderingSettings(
+            requested=requested,
+            vgl_display=vgl_display or None,
+            sidecar_timeout=float(timeout),
+            egl_device=self.egl_device or pod["egl_device"],
+            vglrun=self.vglrun,
+            eglinfo=self.eglinfo,
+            glxinfo=self.glxinfo,
+            dri_dir=self.dri_dir,
+            egl_vendor_dirs=list(self.egl_vendor_dirs),
+            source=source,
+        )
+
+
+class DesktopBackend(Backend):
+    """One desktop profile: Xvnc on a unix socket plus a session, proxied as a raw stream."""
+
+    kind = "desktop"
+    extras_key = "desktop"
+    settings = Instance(WorkbenchDesktop)
+    geometry = Unicode("1920x1080", help="Screen size WxH.")
+    depth = Unicode("24", help="Colour depth.")
+    session = List(Unicode(), help="Session command; empty = user xstartup or a fallback WM.")
+    gpu_policy = Enum(["auto", "software", "require"], default_value="auto")
+
+    def __init__(self, detection_source: DetectionSource | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        #: The catalogue's cached detection (probing Xvnc costs a process), if registered.
+        self.detection_source = detection_source
+        self.selection: modes.ModeSelection | None = None
+        self._ctx: LaunchContext | None = None
+        self._report: dict[str, Any] | None = None
+        self._report_key: tuple[Any, ...] | None = None
+        self._report_task: asyncio.Task[dict[str, Any]] | None = None
+        self._prefetch: asyncio.TimerHandle | None = None
+        self._prefetch_task: asyncio.Task[Any] | None = None
+        if self.settings is not None and self.settings.activity == "input":
+            self.proxy_options = {
+                **self.proxy_options,
+                "update_last_activity": InputActivityPolicy(self.log),
+            }
+
+    @default("name")
+    def _default_name(self) -> str:
+        return "desktop"
+
+    @default("title")
+    def _default_title(self) -> str:
+        return "Desktop"
+
+    @default("icon")
+    def _default_icon(self) -> str:
+        return "desktop"
+
+    @default("description")
+    def _default_description(self) -> str:
+        return "A Linux desktop (Xvnc) in a JupyterLab tab"
+
+    @property
+    def raw_socket(self) -> bool:
+        return True
+
+    def readiness(self) -> ReadinessProbe:
+        return ReadinessProbe(kind="rfb", timeout=self.timeout, interval=0.005)
+
+    # ------------------------------------------------------------------ detection
+    def _xvnc_path(self) -> str | None:
+        configured = self.settings.xvnc if self.settings else ""
+        if configured:
+            return configured if os.access(configured, os.X_OK) else None
+        path = os.environ.get("PATH", "") + os.pathsep + "/opt/TurboVNC/bin"
+        return find_executable(["Xvnc"], path=path)
+
+    async def detect(self) -> Detection:
+        exe = self._xvnc_path()
+        if not exe:
+            return Detection(
+                available=False,
+                reason="No VNC server (Xvnc) is installed",
+                install_hint="Install TigerVNC (apt install tigervnc-standalone-server) "
+                "or TurboVNC",
+            )
+        output = await program_version([exe, "-version"], timeout=5.0) or ""
+        flavour = "turbovnc" if "turbovnc" in output.lower() else "tigervnc"
+        version_line = next(
+            (line.strip() for line in output.splitlines() if "vnc" in line.lower()), None
+        )
+        session, source = resolve_session(self.session)
+        if session is None:
+            return Detection(
+                available=False,
+                executable=exe,
+                version=version_line,
+                reason="No window manager found (xfce4-session, openbox, xfwm4 or twm)",
+                install_hint="Install a desktop: apt install openbox xterm (or xfce4)",
+                details={"flavour": flavour},
+            )
+        return Detection(
+            available=True,
+            version=version_line,
+            executable=exe,
+            details={"flavour": flavour, "session": session, "session_source": source},
+        )
+
+    # ------------------------------------------------------------------ launch
+    @staticmethod
+    def rfb_socket(ctx: LaunchContext) -> str:
+        """Where Xvnc listens until the launcher publishes it at ``ctx.socket_path``."""
+        return os.path.join(ctx.socket_dir, "x")  # shorter than "sock": path limit 107 B
+
+    def xvnc_argv(self, exe: str, flavour: str, ctx: LaunchContext) -> list[str]:
+        """Xvnc's command line (the launcher adds ``-displayfd``)."""
+        common = [
+            "-geometry",
+            self.geometry,
+            "-depth",
+            self.depth,
+            "-nolisten",
+            "tcp",
+            "-desktop",
+            self.title or self.name,
+        ]
+        if flavour == "turbovnc":
+            # TurboVNC: -rfbunixpath alone disables TCP; remote resize is built in.
+            argv = [
+                exe,
+                "-rfbunixpath",
+                self.rfb_socket(ctx),
+                "-rfbunixmode",
+                "0600",
+                "-securitytypes",
+                "none",
+                "-alwaysshared",
+                *common,
+            ]
+        else:
+            argv = [
+                exe,
+                "-rfbunixpath",
+                self.rfb_socket(ctx),
+                "-rfbunixmode",
+                "0600",
+                "-rfbport",
+                "-1",
+                "-SecurityTypes",
+                "None",
+                "-AcceptSetDesktopSize",
+                "-AlwaysShared",
+                *common,
+            ]
+        return [*argv, *(self.settings.xvnc_args if self.settings else [])]
+
+    async def _detection(self) -> Detection:
+        """The catalogue's cached detection (probing Xvnc costs a process), else a fresh one."""
+        if self.detection_source is not None:
+            detection = await self.detection_source(self.name)
+            if detection.available:
+                session, source = resolve_session(self.session)  # cheap: no process
+                if session is not None:
+                    detection.details.update(session=session, session_source=source)
+            return detection
+        return await self.detect()
+
+    async def launch_plan(self, ctx: LaunchContext) -> LaunchPlan:
+        detection = await self._detection()
+        if not detection.available:
+            raise BackendError(
+                detection.reason or "the desktop is not available", detection.install_hint
+            )
+        settings = self.settings or WorkbenchDesktop()
+        selection = await modes.select_mode(settings.rendering_settings(), self.gpu_policy)
+        if self.gpu_policy == "require" and not selection.gpu:
+            reasons = "; ".join(f"{r['mode']}: {r['reason']}" for r in selection.rejected)
+            raise BackendError(
+                f"desktop {self.name!r} requires GPU rendering, but none is usable ({reasons})",
+                "Run this session on a GPU node with VirtualGL, or use a software profile",
+            )
+        self.selection = selection
+        self._ctx = ctx
+        self._report, self._report_key = None, None
+        session = detection.details["session"]
+        os.makedirs(ctx.socket_dir, mode=0o700, exist_ok=True)
+        os.chmod(ctx.socket_dir, 0o700)
+        xauthority = os.path.join(ctx.socket_dir, "Xauthority")
+        xvnc_argv = [
+            *self.xvnc_argv(detection.executable or "Xvnc", detection.details["flavour"], ctx),
+            "-auth",
+            xauthority,
+        ]
+        spec = {
+            "session_argv": [*selection.vglrun_argv(wm=True), *session],
+            "session_env": {
+                **selection.session_env(),
+                "WORKBENCH_DESKTOP": self.name,
+                "XDG_SESSION_TYPE": "x11",
+                **self.render_env(ctx),
+            },
+            "rfb_socket": self.rfb_socket(ctx),
+            "socket": ctx.socket_path,
+            "state_file": self.state_file(ctx),
+            "display_timeout": settings.display_timeout,
+            "disable_screensaver": settings.disable_screensaver,
+            "cwd": os.path.expanduser("~"),
+        }
+        spec_path = os.path.join(ctx.socket_dir, "launch.json")
+        fd = os.open(spec_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(spec, handle, indent=1)
+        self.log.info("[workbench] %s: rendering mode %s", self.name, selection.mode)
+        return LaunchPlan(
+            argv=[sys.executable, "-S", LAUNCHER, spec_path, "--", *xvnc_argv],
+            cwd=os.path.expanduser("~"),
+        )
+
+    @staticmethod
+    def state_file(ctx: LaunchContext) -> str:
+        """Where the launcher publishes the running desktop's display and PIDs."""
+        return os.path.join(ctx.socket_dir, "session.json")
+
+    def session_state(self) -> dict[str, Any] | None:
+        """``{display, xvnc_pid, session_pid, xauthority, …}`` while the desktop runs."""
+        if self._ctx is None:
+            return None
+        try:
+            with open(self.state_file(self._ctx), encoding="utf-8") as handle:
+                state = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        return state if isinstance(state, dict) else None
+
+    async def after_stop(self, ctx: LaunchContext) -> None:
+        self._report, self._report_key = None, None
+        if self._prefetch is not None:
+            self._prefetch.cancel()
+            self._prefetch = None
+
+    def _start_prefetch(self, key: tuple[Any, ...]) -> None:
+        """Run the renderer check in the background if the same desktop still runs."""
+        self._prefetch = None
+        state = self.session_state() or {}
+        if (state.get("xvnc_pid"), state.get("display")) == key and self._report_key != key:
+            self._prefetch_task = asyncio.ensure_future(self.renderer_report())
+
+    # ------------------------------------------------------------------ renderer
+    async def renderer_report(self, refresh: bool = False) -> dict[str, Any] | None:
+        """The renderer report of the running desktop (cached per Xvnc process)."""
+        state = self.session_state()
+        if not state or self.selection is None:
+            return None
+        key = (state.get("xvnc_pid"), state.get("display"))
+        if not refresh and self._report is not None and self._report_key == key:
+            return self._report
+        if self._report_task is None or self._report_task.done() or refresh:
+            self._report_task = asyncio.ensure_future(
+                modes.renderer_report(
+                    state["display"],
+                    state.get("xauthority"),
+                    self.selection,
+                    (self.settings or WorkbenchDesktop()).rendering_settings(),
+                    timeout=self.settings.renderer_check_timeout if self.settings else 20.0,
+                )
+            )
+        report = await asyncio.shield(self._report_task)
+        report["name"] = self.name
+        self._report, self._report_key = report, key
+        return report
+
+    def extra_info(self) -> dict[str, Any]:
+        state = self.session_state() or {}
+        key = (state.get("xvnc_pid"), state.get("display"))
+        report = self._report if self._report_key == key else None
+        if state and report is None and self.selection is not None and self._prefetch is None:
+            with contextlib.suppress(RuntimeError):  # no running loop: nothing to schedule
+                self._prefetch = asyncio.get_running_loop().call_later(
+                    RENDERER_CHECK_DELAY, self._start_prefetch, key
+                )
+        return {
+            "profile": self.name,
+            "geometry": self.geometry,
+            "gpu_policy": self.gpu_policy,
+            "display": state.get("display"),
+            "xauthority": state.get("xauthority"),
+            "xvnc_pid": state.get("xvnc_pid"),
+            "session_pid": state.get("session_pid"),
+            "rendering_mode": self.selection.mode if self.selection else None,
+            "renderer": report,
+            "renderer_summary": modes.summary(report),
+        }
+
+
+def resolve_session(configured: list[str]) -> tuple[list[str] | None, str]:
+    """The session command and where it came from (admin, user xstartup or a fallback)."""
+    if configured:
+        return list(configured), "configured"
+    user = os.path.expanduser(USER_XSTARTUP)
+    if os.path.isfile(user):
+        argv = [user] if os.access(user, os.X_OK) else ["/bin/sh", user]
+        return argv, USER_XSTARTUP
+    for programs in FALLBACK_SESSIONS:
+        found = [find_executable([program]) for program in programs]
+        if not all(found):
+            continue
+        if len(found) == 1:
+            return [found[0]], programs[0]  # type: ignore[list-item]
+        wm, term = found
+        script = f"{shlex.quote(term)} & exec {shlex.quote(wm)}"  # type: ignore[arg-type]
+        return ["/bin/sh", "-c", script], " + ".join(programs)
+    return None, "none"
+
+
+def _session_argv(value: Any) -> list[str]:
+    if isinstance(value, list) and all(isinstance(part, str) for part in value) and value:
+        return value
+    if isinstance(value, str) and value.strip():
+        path = os.path.expanduser(value.strip())
+        if os.path.isfile(path):
+            return [path] if os.access(path, os.X_OK) else ["/bin/sh", path]
+        return shlex.split(value)
+    raise ValueError("'session' must be a non-empty command list or a script path")
+
+
+def profile_backend(
+    profile: dict[str, Any],
+    settings: WorkbenchDesktop,
+    parent: Configurable,
+    detection_source: DetectionSource | None = None,
+) -> DesktopBackend:
+    """Build the backend of one profile; raise ``ValueError`` for a bad profile."""
+    if not isinstance(profile, dict):
+        raise ValueError("a desktop profile must be a dict")
+    unknown = set(profile) - _PROFILE_KEYS
+    if unknown:
+        raise ValueError(f"unknown keys {sorted(unknown)} (known: {sorted(_PROFILE_KEYS)})")
+    name = profile.get("name")
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise ValueError(f"'name' must match {NAME_PATTERN.pattern}, not {name!r}")
+    geometry = str(profile.get("geometry") or settings.geometry)
+    if not _GEOMETRY.match(geometry):
+        raise ValueError(f"'geometry' must look like 1920x1080, not {geometry!r}")
+    gpu = profile.get("gpu", "auto")
+    if gpu not in {"auto", "software", "require"}:
+        raise ValueError(f"'gpu' must be auto, software or require, not {gpu!r}")
+    traits: dict[str, Any] = {
+        "name": name,
+        "geometry": geometry,
+        "gpu_policy": gpu,
+        "settings": settings,
+    }
+    for key in ("title", "description"):
+        if key in profile:
+            traits[key] = str(profile[key])
+    if "depth" in profile:
+        traits["depth"] = str(int(profile["depth"]))
+    if "session" in profile:
+        traits["session"] = _session_argv(profile["session"])
+    if "environment" in profile:
+        env = profile["environment"]
+        if not isinstance(env, dict):
+            raise ValueError("'environment' must be a dict")
+        traits["environment"] = {str(k): str(v) for k, v in env.items()}
+    backend = DesktopBackend(parent=parent, detection_source=detection_source, **traits)
+    if "icon" in profile:
+        backend.icon = load_icon(str(profile["icon"]))
+    return backend
+
+
+def desktop_backends(
+    settings: WorkbenchDesktop,
+    parent: Configurable,
+    detection_source: DetectionSource | None = None,
+) -> list[DesktopBackend]:
+    """One backend per configured desktop profile (bad profiles are logged and skipped)."""
+    found: list[DesktopBackend] = []
+    for index, profile in enumerate(settings.profiles):
+        try:
+            found.append(profile_backend(profile, settings, parent, detection_source))
+        except (ValueError, TypeError) as err:
+            label = profile.get("name") if isinstance(profile, dict) else index
+            settings.log.error("[workbench] ignoring desktop profile %r: %s", label, err)
+    return found
