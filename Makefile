@@ -41,25 +41,28 @@ export WORKBENCH_HUB_PYTHON := $(HUB_VENV)/bin/python
 APT_PACKAGES := chromium tigervnc-standalone-server tigervnc-tools openbox xterm twm \
 	x11-utils x11-xserver-utils xclip xdotool mesa-utils xserver-xorg-core \
 	xserver-xorg-video-dummy prometheus libkrb5-dev ripgrep websockify fonts-dejavu-core \
-	dbus-x11 xauth make gcc g++ libx11-dev python3
+	dbus-x11 xauth make gcc g++ libx11-dev python3 curl \
+	xfce4-session xfwm4 xfce4-panel xfdesktop4 xfce4-terminal thunar \
+	cmake libturbojpeg0-dev libxext-dev libxtst-dev libgl-dev libglu1-mesa-dev libegl-dev \
+	libopengl-dev libxcb1-dev libxcb-keysyms1-dev libxcb-glx0-dev libxv-dev libx11-xcb-dev
 
 LABEXT_DIR := $(ROOT)/server-ext/jupyter_workbench/labextensions/@jupyter-workbench
 TS_SOURCES := $(shell find packages/*/src packages/*/style packages/*/schema packages/*/package.json -type f 2>/dev/null)
 
 .PHONY: help bootstrap start test lint lint-types lint-fix jest pytest galata check-wheel build kube-tools \
-	bench-desktop bench-ides bench-gpu bench device-check-prep clean
+	bench-desktop bench-ides bench-gpu bench-3d bench device-check-prep clean
 
 help:
 	@echo "make start   bootstrap everything and open JupyterLab with the Workbench (port $(PORT))"
 	@echo "make test    bootstrap everything and run every test (lint, jest, pytest, Galata, wheel)"
 	@echo "make kube-tools  helm, the Zero-to-JupyterHub chart and the hub venv for tests/kube"
-	@echo "make bench   run the benchmarks (bench-desktop, bench-ides, bench-gpu)"
+	@echo "make bench   run the benchmarks (bench-desktop, bench-ides, bench-gpu, bench-3d)"
 
 # ---------------------------------------------------------------- bootstrap
 $(STAMPS):
 	mkdir -p $(STAMPS)
 
-$(STAMPS)/apt: | $(STAMPS)
+$(STAMPS)/apt: Makefile | $(STAMPS)
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages: $$missing"; \
@@ -83,6 +86,11 @@ $(STAMPS)/npm: package.json package-lock.json $(wildcard packages/*/package.json
 
 $(STAMPS)/code-server: scripts/install-code-server.sh | $(STAMPS)
 	bash scripts/install-code-server.sh $(TOOLS)
+	touch $@
+
+# VirtualGL 3.1.4 from source (not packaged by Debian) unless one is installed already.
+$(STAMPS)/virtualgl: scripts/install-virtualgl.sh | $(STAMPS) $(STAMPS)/apt
+	bash scripts/install-virtualgl.sh --if-missing $(TOOLS)
 	touch $@
 
 $(STAMPS)/labextensions: $(STAMPS)/npm $(STAMPS)/venv $(TS_SOURCES)
@@ -137,7 +145,8 @@ $(HUB_VENV_STAMP): $(Z2JH_CHART)/values.schema.json
 
 kube-tools: $(HELM) $(Z2JH_CHART)/values.schema.json $(HUB_VENV_STAMP)
 
-bootstrap: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/code-server $(STAMPS)/labextensions
+bootstrap: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/code-server $(STAMPS)/virtualgl \
+	$(STAMPS)/labextensions
 
 # ---------------------------------------------------------------- run
 start: bootstrap
@@ -189,6 +198,10 @@ device-check-prep: bootstrap
 	rm -rf .device && mkdir -p .device
 	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(PY) -m build --wheel --outdir .device server-ext
 	$(PY) -m pip download -q --no-deps --only-binary=:all: -d .device "nvidia-ml-py>=12"
+	# The 3D path: VirtualGL as make built it, and the libturbojpeg it links to.
+	vgl=$$( [ -d $(TOOLS)/VirtualGL ] && echo $(TOOLS)/VirtualGL || echo /opt/VirtualGL ); \
+	cp -a $$vgl .device/VirtualGL && rm -f .device/VirtualGL/build.log
+	mkdir -p .device/lib && cp -L /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0 .device/lib/
 
 # ---------------------------------------------------------------- benchmarks
 bench-desktop: bootstrap
@@ -200,7 +213,10 @@ bench-ides: bootstrap
 bench-gpu: bootstrap
 	$(PY) bench/gpu/run.py
 
-bench: bench-desktop bench-ides bench-gpu
+bench-3d: bootstrap
+	$(PY) bench/3d/run.py
+
+bench: bench-desktop bench-ides bench-gpu bench-3d
 
 clean:
 	rm -rf $(STAMPS) $(HUB_VENV) $(LABEXT_DIR) packages/*/lib packages/*/tsconfig.tsbuildinfo server-ext/dist .device
