@@ -179,3 +179,28 @@ def test_static_facts_are_read_once_and_minor_number_is_reported():
     for call in ("nvmlDeviceGetName", "nvmlDeviceGetUUID", "nvmlDeviceGetPciInfo"):
         assert double.calls.count(call) == 1, call
     assert double.calls.count("nvmlDeviceGetMemoryInfo") == 3
+
+
+def test_our_nvml_calls_exist_in_the_real_nvidia_ml_py():
+    """The source calls only what the installed nvidia-ml-py has (one exception, guarded), and
+    the double has the same call shapes (memory info v2 through ``version=``)."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    import pynvml
+
+    from jupyter_workbench.gpu import nvml as source_module
+
+    text = Path(source_module.__file__).read_text()
+    called = set(re.findall(r"nvml\.(nvml\w+)", text)) | set(re.findall(r'"(NVML_\w+)"', text))
+    missing = sorted(name for name in called if not hasattr(pynvml, name))
+    # Newer than the installed binding: the AttributeError guard reports it as N/A (above).
+    assert missing == ["nvmlDeviceGetGpuRecoveryAction"]
+    assert hasattr(pynvml, "nvmlMemory_v2")
+    assert "version" in inspect.signature(pynvml.nvmlDeviceGetMemoryInfo).parameters
+    for name in called - set(missing):
+        if name.startswith("nvml") and hasattr(nd.NvmlDouble, name):
+            real = inspect.signature(getattr(pynvml, name)).parameters
+            ours = inspect.signature(getattr(nd.NvmlDouble, name)).parameters
+            assert len(ours) - 1 == len(real), name  # minus the double's self
