@@ -507,7 +507,9 @@ def gpu_from_tree(
         gpu["power_w"], source = None, None
         b.na["power_w"] = b.na.get("power.average_w") or b.na.get("power.instant_w") or "?"
     limits = {
-        key: b.pick(f"power.{key}_limit_w", *(f"{sec}.{key}_power_limit" for sec in _POWER_SECTIONS))
+        key: b.pick(
+            f"power.{key}_limit_w", *(f"{sec}.{key}_power_limit" for sec in _POWER_SECTIONS)
+        )
         for key in ("default", "min", "max", "requested")
     }
     gpu["power_limit_w"] = b.pick(
