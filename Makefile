@@ -50,7 +50,7 @@ $(STAMPS)/venv: server-ext/pyproject.toml | $(STAMPS)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "jupyterlab>=4.6,<5" "jupyter-builder>=1.2" "build" "ruff>=0.6" \
-		"nvidia-ml-py>=12"
+		"mypy>=1.11" "nvidia-ml-py>=12"
 	$(PY) -m pip install -q -e "server-ext[test,gpu]"
 	touch $@
 
@@ -114,6 +114,7 @@ test: bootstrap
 lint:
 	ruff check server-ext bench ui-tests
 	ruff format --check server-ext bench ui-tests
+	cd server-ext && mypy
 	npm run lint
 	bash scripts/check-no-shared.sh
 	bash scripts/check-lockfile.sh

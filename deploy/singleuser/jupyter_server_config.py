@@ -2,7 +2,7 @@
 
 The rendering variables (WORKBENCH_RENDERING_MODE, WORKBENCH_VGL_DISPLAY,
 WORKBENCH_SIDECAR_DISPLAY, WORKBENCH_SIDECAR_TIMEOUT) are read by
-jupyter_workbench.rendering itself; only the desktop size chosen in the spawn form needs
+jupyter_workbench.core.rendering itself; only the desktop size chosen in the spawn form needs
 turning into config here.
 """
 

@@ -1,45 +1,33 @@
-"""The Jupyter Workbench server extension app."""
+"""The Jupyter Workbench server extension app: it wires the core and the features.
+
+The features are created here, explicitly and in order: the desktop
+(:mod:`jupyter_workbench.desktop`), the web IDEs (:mod:`jupyter_workbench.ides`), the GPU
+panel (:mod:`jupyter_workbench.gpu`, which receives the desktop feature as the source of
+its OpenGL check) and the admin's own backends (:mod:`jupyter_workbench.custom`). Each one
+gives its backends to the catalogue (:mod:`jupyter_workbench.core.catalogue`) and its
+routes to Jupyter; the core proxies and supervises the backends.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import importlib.util
 import os
 import tempfile
-from typing import Any, Callable
 
 from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.serverapp import ServerApp
 from jupyter_server.utils import url_path_join
 from traitlets import Dict, Float, Int, List, Unicode, default
 
 from ._version import __version__
-from .backends.base import Backend, Detection, LaunchContext
-from .features import FEATURE_MODULES
-from .supervisor import BACKOFF_BASE, BACKOFF_CAP, Supervisor
-
-#: Backend names that would shadow Jupyter's own routes.
-RESERVED_NAMES = frozenset(
-    {
-        "api",
-        "lab",
-        "tree",
-        "files",
-        "static",
-        "workbench",
-        "nbconvert",
-        "edit",
-        "view",
-        "notebooks",
-        "terminals",
-        "kernels",
-        "login",
-        "logout",
-        "metrics",
-        "server-proxy",
-        "proxy",
-    }
-)
+from .core.api import backend_handlers, fallback_handlers
+from .core.catalogue import Catalogue
+from .core.feature import Feature
+from .core.proxy import proxy_handlers
+from .core.supervisor import BACKOFF_BASE, BACKOFF_CAP, Supervisor
+from .custom.plugin import CustomFeature
+from .desktop.plugin import DesktopFeature
+from .gpu.plugin import GPUFeature
+from .ides.plugin import IDEsFeature
 
 
 class WorkbenchApp(ExtensionApp):
@@ -53,7 +41,7 @@ class WorkbenchApp(ExtensionApp):
 
     backends = Dict(
         default_value={},
-        help="""Extra backends, keyed by name (see :mod:`jupyter_workbench.backends.custom`).
+        help="""Extra backends, keyed by name (see :mod:`jupyter_workbench.custom.backend`).
 
         Each value is a dict with at least ``command`` (a list with ``{unix_socket}``,
         ``{base_url}``, ``{url}``, ``{socket_dir}``, ``{root_dir}`` placeholders), and
@@ -105,119 +93,61 @@ class WorkbenchApp(ExtensionApp):
         return tempfile.gettempdir()
 
     # ------------------------------------------------------------------ lifecycle
+    @property
+    def server(self) -> ServerApp:
+        """The Jupyter server this extension runs in."""
+        if self.serverapp is None:
+            raise RuntimeError("the Workbench extension runs inside a Jupyter server")
+        return self.serverapp
+
     def initialize_settings(self) -> None:
-        """Create the private runtime directory, the catalogue and the supervisor."""
+        """Create the private runtime directory, the catalogue, the features and backends."""
+        server = self.server
         base = self.runtime_dir
         os.makedirs(base, exist_ok=True)
         self.socket_root = tempfile.mkdtemp(prefix="jupyter-workbench-", dir=base)
         os.chmod(self.socket_root, 0o700)
         self.supervisor = Supervisor(self.socket_root, self.log)
-        #: Cross-feature hooks, e.g. ``hooks["desktop_renderer"]`` (see features.py).
-        self.hooks: dict[str, Callable[..., Any]] = {}
-        self.catalogue: dict[str, Backend] = {}
-        self._detections: dict[str, Detection] = {}
-        self._detect_task: asyncio.Future[None] | None = None
-        self._features: list[Any] = []
-        for backend in self._load_backends():
-            self._register(backend)
-
-    def _load_backends(self) -> list[Backend]:
-        from .backends.builtin import builtin_backends
-        from .backends.custom import CommandBackend
-
-        found: list[Backend] = []
-        for backend in builtin_backends(self):
-            if backend.name in self.disabled_backends or not backend.enabled:
-                continue
-            found.append(backend)
-        for name, spec in self.backends.items():
-            try:
-                backend = CommandBackend.from_config(name, spec, parent=self)
-            except Exception as err:  # config errors must not take the server down
-                self.log.error("[workbench] ignoring backend %r: %s", name, err)
-                continue
-            if backend.enabled:
-                found.append(backend)
-        return found
-
-    def _register(self, backend: Backend) -> None:
-        if backend.name in RESERVED_NAMES:
-            self.log.error("[workbench] backend name %r is reserved; ignored", backend.name)
-            return
-        if backend.name in self.catalogue:
-            self.log.warning(
-                "[workbench] backend %r defined twice; the later one wins", backend.name
-            )
-        base_url = self.serverapp.base_url
-        socket_dir = os.path.join(self.socket_root, backend.name)
-        ctx = LaunchContext(
-            name=backend.name,
-            socket_path=os.path.join(socket_dir, "sock"),
-            socket_dir=socket_dir,
-            base_url=base_url,
-            url=url_path_join(base_url, backend.url_path) + "/",
-            root_dir=os.path.abspath(os.path.expanduser(self.serverapp.root_dir)),
-        )
-        self.catalogue[backend.name] = backend
-        self.supervisor.add(
-            backend,
-            ctx,
+        self.catalogue = Catalogue(
+            self.supervisor,
+            self.log,
+            socket_root=self.socket_root,
+            base_url=server.base_url,
+            root_dir=server.root_dir,
             backoff_base=self.restart_backoff_base,
             backoff_cap=self.restart_backoff_cap,
         )
+        self.desktop = DesktopFeature(self, self.catalogue)
+        self.ides = IDEsFeature(self)
+        self.gpu = GPUFeature(self, renderers=self.desktop, kernel_manager=server.kernel_manager)
+        self.custom = CustomFeature(self, self.backends, self.log)
+        #: In the order their backends are registered and their routes added.
+        self.features: list[Feature] = [self.desktop, self.ides, self.gpu, self.custom]
+        for feature in (self.desktop, self.ides, self.gpu):
+            for backend in feature.backends():
+                if backend.name not in self.disabled_backends and backend.enabled:
+                    self.catalogue.register(backend)
+        for backend in self.custom.backends():  # the admin's own: never "disabled"
+            self.catalogue.register(backend)
 
     def initialize_handlers(self) -> None:
         """Register the REST API, the proxies and the feature handlers."""
-        from .handlers.backends import backend_handlers, fallback_handlers
-        from .proxy import proxy_handlers
-
-        self.handlers.extend(backend_handlers())
-        for module_name in FEATURE_MODULES:
-            if importlib.util.find_spec(module_name) is None:
-                continue
-            module = importlib.import_module(module_name)
-            self._features.append(module)
-            for path, handler, *kwargs in module.setup(self):
-                self.handlers.append(
-                    (url_path_join("workbench", path), handler, kwargs[0] if kwargs else {})
-                )
+        server = self.server
+        self.handlers.extend(backend_handlers(self.catalogue, self.status_log_lines))
+        for feature in self.features:
+            for path, handler, kwargs in feature.handlers():
+                self.handlers.append((url_path_join("workbench", path), handler, kwargs))
         self.handlers.extend(fallback_handlers())
-        self.serverapp.web_app.add_handlers(".*", proxy_handlers(self))
-        settings = self.serverapp.web_app.settings
+        server.web_app.add_handlers(".*", proxy_handlers(self.catalogue, server.base_url))
+        settings = server.web_app.settings
         if self.websocket_ping_interval > 0 and not settings.get("websocket_ping_interval"):
             settings["websocket_ping_interval"] = self.websocket_ping_interval
 
     async def stop_extension(self) -> None:
-        """Stop every backend (TERM, grace, KILL) and the features; remove the sockets."""
-        for module in self._features:
-            teardown = getattr(module, "teardown", None)
-            if teardown is not None:
-                try:
-                    await teardown(self)
-                except Exception:
-                    self.log.exception("[workbench] teardown of %s failed", module.__name__)
+        """Stop the features and every backend (TERM, grace, KILL); remove the sockets."""
+        for feature in self.features:
+            try:
+                await feature.teardown()
+            except Exception:
+                self.log.exception("[workbench] teardown of %s failed", type(feature).__name__)
         await self.supervisor.stop_all()
-
-    # ------------------------------------------------------------------ catalogue
-    async def detections(self, refresh: bool = False) -> dict[str, Detection]:
-        """Detect every backend once (concurrently) and cache the result."""
-        if refresh or self._detect_task is None:
-            self._detect_task = asyncio.ensure_future(self._detect_all())
-        await asyncio.shield(self._detect_task)
-        return self._detections
-
-    async def detection(self, name: str) -> Detection:
-        """The cached detection of backend ``name``."""
-        detections = await self.detections()
-        return detections[name]
-
-    async def _detect_all(self) -> None:
-        names = list(self.catalogue)
-        results = await asyncio.gather(
-            *(self.catalogue[name].detect() for name in names), return_exceptions=True
-        )
-        for name, result in zip(names, results):
-            if isinstance(result, BaseException):
-                self.log.error("[workbench] detection of %s failed: %s", name, result)
-                result = Detection(available=False, reason=f"detection failed: {result}")
-            self._detections[name] = result

@@ -8,13 +8,27 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
+from collections.abc import Callable
 
-#: Sub-command name → module whose ``main(argv: list[str]) -> int`` runs it.
-SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "gpu": ("jupyter_workbench.gpu.cli", "GPU status and health verdict"),
-    "kube": ("jupyter_workbench.kubespawner.cli", "KubeSpawner / Zero-to-JupyterHub recipes"),
+
+def _gpu(argv: list[str]) -> int:
+    from .gpu.cli import main
+
+    return main(argv)
+
+
+def _kube(argv: list[str]) -> int:
+    from .kubespawner.cli import main
+
+    return main(argv)
+
+
+#: Sub-command name → (its ``main(argv) -> int``, help). Each imports its feature only
+#: when run, so ``jupyter workbench kube`` never loads the GPU code (and vice versa).
+SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
+    "gpu": (_gpu, "GPU status and health verdict"),
+    "kube": (_kube, "KubeSpawner / Zero-to-JupyterHub recipes"),
 }
 
 
@@ -39,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     if entry is None:
         print(f"jupyter workbench: unknown command {args[0]!r}\n\n{_usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module(entry[0])
-    return int(module.main(args[1:]) or 0)
+    run, _ = entry
+    return int(run(args[1:]) or 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from jupyter_workbench.backends.base import BackendError, LaunchContext
-from jupyter_workbench.backends.custom import CommandBackend
-from jupyter_workbench.supervisor import LOG_LINES, ManagedProcess, State, backoff_delay
+from jupyter_workbench.core.backend import BackendError, LaunchContext
+from jupyter_workbench.core.supervisor import LOG_LINES, ManagedProcess, State, backoff_delay
+from jupyter_workbench.custom.backend import CommandBackend
 
 from .helpers import listening_tcp_inodes, process_alive, socket_inodes_of
 

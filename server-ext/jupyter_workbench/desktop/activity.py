@@ -17,7 +17,7 @@ again, so a parse gap can never get an active user culled.
 from __future__ import annotations
 
 import struct
-from typing import Any, Callable
+from typing import Any, Callable  # Any: jupyter-server-proxy's handlers and messages are untyped
 
 from jupyter_server._tz import utcnow
 
@@ -62,7 +62,8 @@ class RfbClientStream:
             version = bytes(buf[:12])
             del buf[:12]
             if not version.startswith(b"RFB 003."):
-                return self._give_up(f"unexpected client version {version!r}")
+                self._give_up(f"unexpected client version {version!r}")
+                return None
             minor = int(version[8:11]) if version[8:11].isdigit() else 3
             self.stage = "security" if minor >= 7 else "clientinit"
             return False
@@ -76,7 +77,8 @@ class RfbClientStream:
             elif kind == 2:  # VNC authentication: a 16-byte response follows
                 self.stage = "vncauth"
             else:
-                return self._give_up(f"security type {kind} is not parsed")
+                self._give_up(f"security type {kind} is not parsed")
+                return None
             return False
         if self.stage == "vncauth":
             if len(buf) < 16:
@@ -120,11 +122,11 @@ class RfbClientStream:
         if kind in fixed:
             return fixed[kind]
         if kind == SET_ENCODINGS:
-            return 4 + 4 * struct.unpack(">H", buf[2:4])[0] if len(buf) >= 4 else None
+            return 4 + 4 * int(struct.unpack(">H", buf[2:4])[0]) if len(buf) >= 4 else None
         if kind == CLIENT_CUT_TEXT:
             if len(buf) < 8:
                 return None
-            length = struct.unpack(">i", buf[4:8])[0]
+            length = int(struct.unpack(">i", buf[4:8])[0])
             return 8 + abs(length)  # negative = extended clipboard message
         if kind == CLIENT_FENCE:
             return 9 + buf[8] if len(buf) >= 9 else None
@@ -138,19 +140,17 @@ class RfbClientStream:
                 return 12  # extended key event
             if buf[1] == 1 and len(buf) >= 4:
                 return 10 if struct.unpack(">H", buf[2:4])[0] == 2 else 4  # audio
-            return None if buf[1] == 1 else self._give_up_size(f"QEMU subtype {buf[1]}")
-        return self._give_up_size(f"client message type {kind}")
+            if buf[1] != 1:
+                self._give_up(f"QEMU subtype {buf[1]}")
+            return None
+        self._give_up(f"client message type {kind}")
+        return None
 
     _qemu_key = False
 
     def _give_up(self, why: str) -> None:
         self.broken = why
         self.buffer.clear()
-        return None
-
-    def _give_up_size(self, why: str) -> None:
-        self._give_up(why)
-        return None
 
 
 class InputActivityPolicy:

@@ -1,6 +1,6 @@
 """The desktop process the supervisor runs: Xvnc, then the session, in one process group.
 
-Usage (as :class:`~jupyter_workbench.backends.desktop.DesktopBackend` runs it)::
+Usage (as :class:`~jupyter_workbench.desktop.backend.DesktopBackend` runs it)::
 
     python -S path/to/launch.py SPEC.json -- Xvnc -rfbunixpath P … -auth XAUTHORITY
 
@@ -43,12 +43,12 @@ import time
 
 TYPE_CHECKING = False  # no typing import: it would cost ~10 ms before Xvnc is spawned
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any  # Any: the launch spec's JSON values
 
 if __package__:
     from . import xutil
 else:  # run as a script: no package import (see the module docstring)
-    import xutil  # type: ignore[no-redef]
+    import xutil  # type: ignore[import-not-found,no-redef]
 
 #: Seconds given to children between SIGTERM and SIGKILL.
 STOP_GRACE = 3.0

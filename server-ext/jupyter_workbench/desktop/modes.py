@@ -19,17 +19,17 @@ modes), so the UI shows the renderer actually in use.
 
 from __future__ import annotations
 
-import asyncio
 import glob
 import os
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any  # Any: glxinfo facts and report values are heterogeneous
 
-from ..backends.base import find_executable
+from ..core.backend import find_executable
+from ..core.process import run_capture
+from ..core.rendering import MODES, wait_for_x_server
 
-MODES = ("sidecar", "egl", "software")
 #: Renderer strings of software rasterizers.
 SOFTWARE_RENDERERS = re.compile(
     r"llvmpipe|softpipe|swrast|software rasterizer|lavapipe", re.IGNORECASE
@@ -114,30 +114,6 @@ class ModeSelection:
         return asdict(self)
 
 
-async def run_capture(
-    argv: list[str], env: dict[str, str] | None = None, timeout: float = 10.0
-) -> tuple[int | None, str]:
-    """Run ``argv``; return (exit code or None on timeout/missing program, combined output)."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-            start_new_session=True,
-        )
-    except OSError as err:
-        return None, f"{argv[0]}: {err.strerror or err}"
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
-    except asyncio.TimeoutError:
-        proc.kill()
-        await proc.wait()
-        return None, f"{argv[0]} did not answer within {timeout:g} s"
-    return proc.returncode, out.decode("utf-8", "replace")
-
-
 def find_tool(name: str) -> str | None:
     """``name`` as given when it is a path, else on PATH, else in /opt/VirtualGL/bin."""
     if os.sep in name:
@@ -149,53 +125,10 @@ def find_tool(name: str) -> str | None:
 async def x_server_reachable(display: str, timeout: float) -> tuple[bool, str]:
     """Whether an X server answers on ``display`` within ``timeout`` seconds.
 
-    Uses :func:`jupyter_workbench.rendering.wait_for_x_server` (the pod-side helper) when
-    it is available, else polls ``xdpyinfo``.
+    Waits for the X11 handshake with :func:`jupyter_workbench.core.rendering.wait_for_x_server`.
     """
-    try:
-        from .. import rendering  # written by the Kubernetes feature
-    except ImportError:
-        rendering = None  # type: ignore[assignment]
-    waiter = getattr(rendering, "wait_for_x_server", None)
-    if waiter is not None:
-        report = await waiter(display, timeout)
-        return _report_ok(report), _report_text(report)
-    xdpyinfo = find_tool("xdpyinfo")
-    if not xdpyinfo:
-        return False, "xdpyinfo is not installed (apt install x11-utils)"
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        code, out = await run_capture(
-            [xdpyinfo, "-display", display], timeout=max(0.5, min(remaining, 5.0))
-        )
-        if code == 0:
-            return True, f"X server {display} answers"
-        if time.monotonic() >= deadline:
-            last = out.strip().splitlines()[-1] if out.strip() else "no answer"
-            return False, f"no X server answers on {display} within {timeout:g} s ({last})"
-        await asyncio.sleep(0.25)
-
-
-def _report_ok(report: Any) -> bool:
-    if isinstance(report, bool):
-        return report
-    if isinstance(report, dict):
-        return bool(report.get("ok", report.get("reachable", report.get("ready"))))
-    for attr in ("ok", "reachable", "ready"):
-        if hasattr(report, attr):
-            return bool(getattr(report, attr))
-    return bool(report)
-
-
-def _report_text(report: Any) -> str:
-    if isinstance(report, dict):
-        return str(report.get("reason") or report.get("message") or report.get("detail") or "")
-    for attr in ("reason", "message", "detail"):
-        value = getattr(report, attr, None)
-        if value:
-            return str(value)
-    return ""
+    report = await wait_for_x_server(display, timeout)
+    return bool(report["ok"]), str(report["reason"])
 
 
 def gpu_device_evidence(settings: RenderingSettings) -> list[str]:
@@ -365,7 +298,7 @@ def is_accelerated(facts: dict[str, Any]) -> bool | None:
     if renderer and SOFTWARE_RENDERERS.search(renderer):
         return False
     if flag:
-        return flag.lower().startswith("yes")
+        return str(flag).lower().startswith("yes")
     if renderer:
         return True
     return None

@@ -5,20 +5,19 @@ ctypes and runs cuInit, counts devices, creates a context, allocates 1 MiB, copi
 pattern there and back and compares it — timed. CUDA error codes become clear messages
 (no driver, no device, licence-disabled CUDA on an unlicensed vGPU, driver mismatch).
 
-OpenGL: the renderer report of a running desktop (``app.hooks["desktop_renderer"]``);
-otherwise ``glxinfo -B`` inside a throwaway TigerVNC Xvnc on a private unix socket.
+OpenGL: the renderer report of a running desktop; otherwise ``glxinfo -B`` inside a
+throwaway TigerVNC Xvnc on a private unix socket. Both come from the desktop feature, which
+the app hands over as a :class:`Renderers`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import shutil
 import sys
-import tempfile
 import time
-from typing import Any
+from typing import Any, Protocol  # Any: check details and reports are JSON-like
+
+from ..core.process import run_capture
 
 CUDA_PROBE = r"""
 import ctypes, json, sys, time
@@ -86,27 +85,20 @@ CUDA_HINTS = {
 async def cuda_check(timeout: float = 30.0) -> dict[str, Any]:
     """Run the CUDA probe in a subprocess; never raises."""
     started = time.perf_counter()
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            CUDA_PROBE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    except asyncio.TimeoutError:
-        proc.kill()
+    code, out = await run_capture([sys.executable, "-c", CUDA_PROBE], timeout=timeout)
+    if code is None:
         return _result(
             "cuda",
             False,
             f"The CUDA probe did not finish within {timeout:g} s",
             {},
             started,
-            error="timeout (the GPU may be wedged)",
+            error=f"timeout (the GPU may be wedged): {out.strip()}",
         )
     try:
-        details = json.loads(out.decode().strip().splitlines()[-1])
+        details = json.loads(out.strip().splitlines()[-1])
+        if not isinstance(details, dict):
+            raise ValueError(details)
     except (ValueError, IndexError):
         return _result(
             "cuda",
@@ -114,7 +106,7 @@ async def cuda_check(timeout: float = 30.0) -> dict[str, Any]:
             "The CUDA probe crashed",
             {},
             started,
-            error=err.decode("utf-8", "replace")[-500:],
+            error=out[-500:],
         )
     if details.get("ok"):
         summary = (
@@ -130,18 +122,28 @@ async def cuda_check(timeout: float = 30.0) -> dict[str, Any]:
     )
 
 
-async def opengl_check(app: Any, timeout: float = 20.0) -> dict[str, Any]:
+class Renderers(Protocol):
+    """Where the OpenGL check finds a renderer report (the desktop feature provides it)."""
+
+    async def running_renderer(self) -> dict[str, Any] | None:
+        """The renderer report of the first running desktop, ``None`` when none runs."""
+        ...
+
+    async def throwaway_renderer(self, timeout: float) -> dict[str, Any]:
+        """The renderer report of a throwaway X server (``{"error": …}`` on failure)."""
+        ...
+
+
+async def opengl_check(renderers: Renderers, timeout: float = 20.0) -> dict[str, Any]:
     """The renderer of a running desktop, else of a throwaway Xvnc; never raises."""
     started = time.perf_counter()
-    hook = getattr(app, "hooks", {}).get("desktop_renderer")
-    if hook is not None:
-        try:
-            report = await hook(None)
-        except Exception:
-            report = None
-        if report and report.get("renderer"):
-            return _opengl_result(report, "desktop", started)
-    report = await throwaway_glxinfo(timeout)
+    try:
+        report = await renderers.running_renderer()
+    except Exception:
+        report = None
+    if report and report.get("renderer"):
+        return _opengl_result(report, "desktop", started)
+    report = await renderers.throwaway_renderer(timeout)
     return _opengl_result(report, "throwaway-xvnc", started)
 
 
@@ -165,123 +167,6 @@ def _opengl_result(report: dict[str, Any], source: str, started: float) -> dict[
         source=source,
     )
     return result
-
-
-async def throwaway_glxinfo(timeout: float = 20.0) -> dict[str, Any]:
-    """Start Xvnc on a private socket, run ``glxinfo -B`` on it, stop Xvnc.
-
-    Reuses the desktop's helpers: a 0600 MIT-MAGIC-COOKIE Xauthority file
-    (:func:`..desktop.xutil.write_xauthority`) so no other user can use the display while
-    it exists, ``-displayfd`` parsing (:func:`..desktop.xutil.parse_display`) and the
-    timeout-bounded runner of the renderer check (:func:`..desktop.modes.run_capture`).
-    No TCP: ``-rfbport -1 -nolisten tcp``; VNC only on a unix socket in a 0700 directory.
-    """
-    from ..desktop import xutil
-    from ..desktop.modes import find_tool, is_accelerated, parse_glxinfo, run_capture
-
-    xvnc, glxinfo = find_tool("Xvnc"), find_tool("glxinfo")
-    if not xvnc or not glxinfo:
-        missing = (
-            "Xvnc (apt install tigervnc-standalone-server)"
-            if not xvnc
-            else "glxinfo (apt install mesa-utils)"
-        )
-        return {"error": f"{missing} is not installed"}
-    workdir = tempfile.mkdtemp(prefix="wb-gl-")
-    os.chmod(workdir, 0o700)
-    xauthority = os.path.join(workdir, "Xauthority")
-    xutil.write_xauthority(xauthority)
-    read_fd, write_fd = os.pipe()
-    proc = None
-    display: int | None = None
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            xvnc,
-            "-displayfd",
-            str(write_fd),
-            "-auth",
-            xauthority,
-            "-rfbport",
-            "-1",
-            "-rfbunixpath",
-            os.path.join(workdir, "vnc"),
-            "-rfbunixmode",
-            "0600",
-            "-SecurityTypes",
-            "None",
-            "-nolisten",
-            "tcp",
-            "-geometry",
-            "640x480",
-            pass_fds=(write_fd,),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        os.close(write_fd)
-        write_fd = -1
-        display = await asyncio.wait_for(_read_display(read_fd), timeout)
-        if display is None:
-            code = proc.returncode
-            return {"error": f"Xvnc exited (code {code}) before reporting a display number"}
-        code, out = await run_capture(
-            [glxinfo, "-B"],
-            env={"DISPLAY": f":{display}", "XAUTHORITY": xauthority},
-            timeout=timeout,
-        )
-        facts = parse_glxinfo(out)
-        if code != 0 or "renderer" not in facts:
-            tail = " ".join(out.strip().splitlines()[-3:])[:300]
-            return {"error": f"glxinfo failed (exit {code}): {tail}"}
-        accelerated = is_accelerated(facts)
-        return {
-            "renderer": facts.get("renderer"),
-            "vendor": facts.get("vendor"),
-            "version": facts.get("version"),
-            "accelerated": accelerated,
-            "mode": "software" if not accelerated else "unknown",
-            "display": f":{display}",
-        }
-    except asyncio.TimeoutError:
-        return {"error": f"the throwaway X server did not start within {timeout:g} s"}
-    except OSError as err:
-        return {"error": f"the throwaway X server check failed: {err}"}
-    finally:
-        if write_fd >= 0:
-            os.close(write_fd)
-        os.close(read_fd)
-        if proc is not None:
-            await _stop_xvnc(proc)
-        if display is not None:  # a killed Xvnc leaves its lock and socket behind
-            xutil.remove_stale_display(display)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-async def _stop_xvnc(proc: asyncio.subprocess.Process) -> None:
-    """SIGTERM (Xvnc removes its lock and socket), SIGKILL after 2 s."""
-    if proc.returncode is not None:
-        return
-    proc.terminate()
-    try:
-        await asyncio.wait_for(proc.wait(), 2.0)
-    except asyncio.TimeoutError:
-        proc.kill()
-        await proc.wait()
-
-
-async def _read_display(fd: int) -> int | None:
-    """The display number Xvnc writes to its ``-displayfd`` pipe (``None`` on EOF)."""
-    from ..desktop.xutil import parse_display
-
-    loop = asyncio.get_running_loop()
-    data = b""
-    while b"\n" not in data:
-        chunk = await loop.run_in_executor(None, os.read, fd, 64)
-        if not chunk:
-            break
-        data += chunk
-    return parse_display(data.decode("ascii", "replace"))
 
 
 def _result(

@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 import time
-from typing import Any
+from typing import Any  # Any: snapshots are JSON-like trees
 
 from .health import with_health
 from .model import snapshot_from_tree

@@ -22,7 +22,7 @@ when too little is known (no memory and no utilization reading and no ECC mode).
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any  # Any: snapshots are JSON-like trees
 
 APP_XIDS = frozenset({13, 31, 43, 45, 68, 109})
 RESET_XIDS = frozenset({48, 62, 64, 74, 79, 95, 119, 120, 140})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any  # Any: snapshots are JSON-like trees (values of mixed types)
 
 Tree = dict[str, Any]
 

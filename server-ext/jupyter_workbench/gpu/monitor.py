@@ -14,7 +14,7 @@ import collections
 import json
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable  # Any: snapshots are JSON-like; the NVML module is untyped
 
 from traitlets import Enum, Float, Int, Unicode, validate
 from traitlets.config import LoggingConfigurable
@@ -63,7 +63,9 @@ class History:
         out: dict[str, dict[str, list[Any]]] = {}
         with self.lock:
             for key, rows in source.items():
-                columns = list(zip(*rows)) if rows else [[] for _ in range(len(SERIES) + 1)]
+                columns: list[tuple[Any, ...]] = (
+                    list(zip(*rows)) if rows else [() for _ in range(len(SERIES) + 1)]
+                )
                 out[key] = {"t": list(columns[0])}
                 for position, name in enumerate(SERIES, start=1):
                     out[key][name] = list(columns[position])
@@ -77,7 +79,7 @@ def _series_value(gpu: dict[str, Any], name: str) -> float | None:
 
 
 def _mean(rows: list[tuple[float, ...]]) -> tuple[float, ...]:
-    out = [rows[-1][0]]
+    out: list[Any] = [rows[-1][0]]  # Any: a cell is a float, or None when not sampled
     for column in range(1, len(rows[0])):
         values = [row[column] for row in rows if row[column] is not None]
         out.append(round(sum(values) / len(values), 2) if values else None)
@@ -123,7 +125,12 @@ class GPUMonitor(LoggingConfigurable):
     def _validate_interval(self, proposal: dict[str, Any]) -> float:
         return max(MIN_INTERVAL, float(proposal["value"]))
 
-    def __init__(self, nvml_module: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        nvml_module: Any = None,
+        kernel_pids: Callable[[], dict[int, dict[str, str]]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._nvml_module = nvml_module
         self._source: Any = None
@@ -136,7 +143,8 @@ class GPUMonitor(LoggingConfigurable):
         self._loop: asyncio.AbstractEventLoop | None = None
         self.history = History(self.interval, self.history_hours)
         self.cycles = 0
-        self.kernel_pids: Callable[[], dict[int, dict[str, str]]] = dict
+        #: PID → ``{"id", "name"}`` of this server's kernels (labels GPU processes).
+        self.kernel_pids: Callable[[], dict[int, dict[str, str]]] = kernel_pids or dict
         #: Prefix of the GPU device nodes scanned in /proc/*/fd (tests point it elsewhere).
         self.device_prefix = DEVICE_PREFIX
         self._watch_handle: asyncio.TimerHandle | None = None

@@ -8,7 +8,8 @@ keep reporting. The module is injectable, so tests drive this exact code with a 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from functools import partial
+from typing import Any, Callable  # Any: pynvml is untyped; snapshots are JSON-like
 
 from .model import NOT_MEANINGFUL_VGPU, empty_snapshot
 
@@ -324,7 +325,7 @@ class NvmlSource:
         nvml = self.nvml
         mode = self._call(na, "mig", lambda: nvml.nvmlDeviceGetMigMode(handle))
         enabled = bool(mode and mode[0])
-        devices = []
+        devices: list[dict[str, Any]] = []
         if enabled:
             count = self._call(na, "mig", lambda: nvml.nvmlDeviceGetMaxMigDeviceCount(handle)) or 0
             for slot in range(count):
@@ -332,13 +333,13 @@ class NvmlSource:
                     mig = nvml.nvmlDeviceGetMigDeviceHandleByIndex(handle, slot)
                 except nvml.NVMLError:
                     continue
-                memory = self._safe(lambda m=mig: nvml.nvmlDeviceGetMemoryInfo(m))
-                mig_name = _text(self._safe(lambda m=mig: nvml.nvmlDeviceGetName(m))) or ""
+                memory = self._safe(partial(nvml.nvmlDeviceGetMemoryInfo, mig))
+                mig_name = _text(self._safe(partial(nvml.nvmlDeviceGetName, mig))) or ""
                 devices.append(
                     {
                         "index": len(devices),
                         "gpu_instance_id": self._safe(
-                            lambda m=mig: nvml.nvmlDeviceGetGpuInstanceId(m)
+                            partial(nvml.nvmlDeviceGetGpuInstanceId, mig)
                         ),
                         "profile": mig_name.rsplit(" ", 1)[-1] if " MIG " in mig_name else None,
                         "profile_source": "nvml",
@@ -355,7 +356,7 @@ class NvmlSource:
             ("processes", nvml.nvmlDeviceGetComputeRunningProcesses),
             ("processes", nvml.nvmlDeviceGetGraphicsRunningProcesses),
         ):
-            for proc in self._call(na, field, lambda f=fn: f(handle)) or []:
+            for proc in self._call(na, field, partial(fn, handle)) or []:
                 used = getattr(proc, "usedGpuMemory", None)
                 seen[proc.pid] = {
                     "pid": proc.pid,

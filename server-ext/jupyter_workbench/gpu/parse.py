@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any  # Any: parsed nvidia-smi trees are JSON-like
 
 Tree = dict[str, Any]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import Any  # Any: snapshots are JSON-like trees
 
 #: Path prefix of the NVIDIA device nodes; ``/dev/nvidia0`` is the GPU with minor number 0.
 DEVICE_PREFIX = "/dev/nvidia"

@@ -6,7 +6,7 @@ sentinel zeros), so dashboards built for dcgm-exporter work unchanged.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable  # Any: snapshot values are of mixed types
 
 #: (name, type, help, getter) — getters return None for "no sample".
 METRICS: list[tuple[str, str, str, Callable[[dict[str, Any]], Any]]] = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
-from typing import Any
+from typing import Any  # Any: parsed rows are JSON-like
 
 from .model import NOT_MEANINGFUL_VGPU, number, reason_for
 

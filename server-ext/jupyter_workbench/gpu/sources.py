@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any  # Any: snapshots are JSON-like trees
 
 from .model import empty_snapshot, snapshot_from_tree
 from .parse import parse_any, parse_xml

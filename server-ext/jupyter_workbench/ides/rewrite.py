@@ -9,7 +9,7 @@ path here, and the proxy then adds the prefix: the browser stays inside the sess
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable  # Any: jupyter-server-proxy's response object is untyped
 from urllib.parse import urlsplit, urlunsplit
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}

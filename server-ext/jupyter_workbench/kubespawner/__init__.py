@@ -13,7 +13,7 @@ import time):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any  # Any: catalogues and profiles are JSON-like dicts
 
 __all__ = ["build_profile_list", "load_catalogue", "profile_list_from_file"]
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any  # Any: the catalogue is JSON-like (validated by its schema)
 
 GPU_RESOURCE_PATTERN = r"^nvidia\.com/(gpu|gpu\.shared|mig-[1-7]g\.[0-9]+gb(\.me)?)$"
 SIZE_PATTERN = r"^[0-9]{3,5}x[0-9]{3,5}$"

@@ -9,9 +9,10 @@ Every dict-valued trait is overridden with a dict, which KubeSpawner *merges*.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Callable
+from typing import Any  # Any: Kubernetes/KubeSpawner objects are JSON-like dicts
 
-from ..rendering import pod_environment
+from ..core.rendering import pod_environment
 from .sidecar import sidecar_overrides
 
 #: GPU feature discovery (GFD) node labels.
@@ -71,8 +72,12 @@ def profile_override(catalogue: dict[str, Any], profile: dict[str, Any]) -> dict
     return override
 
 
-def _choices(entries: dict[str, dict[str, Any]], slugs: list[str], make) -> dict[str, Any]:
-    choices = {}
+def _choices(
+    entries: dict[str, dict[str, Any]],
+    slugs: list[str],
+    make: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    choices: dict[str, dict[str, Any]] = {}
     for slug in slugs:
         entry = entries[slug]
         choices[slug] = {

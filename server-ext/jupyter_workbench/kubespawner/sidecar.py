@@ -9,9 +9,9 @@ literal braces in the sidecar container are escaped with :func:`escape_braces`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any  # Any: Kubernetes objects are JSON-like dicts
 
-from ..rendering import (
+from ..core.rendering import (
     ENV_MODE,
     ENV_SIDECAR_DISPLAY,
     X11_SOCKET_DIR,
@@ -92,7 +92,8 @@ def sidecar_container(settings: dict[str, Any]) -> dict[str, Any]:
         },
         "securityContext": security,
     }
-    return escape_braces(container)
+    escaped: dict[str, Any] = escape_braces(container)
+    return escaped
 
 
 def sidecar_overrides(settings: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pprint
-from typing import Any
+from typing import Any  # Any: Helm values are JSON-like dicts
 
 from .profiles import build_profile_list
 
@@ -43,13 +43,13 @@ class _LiteralBlockDumper:
     """Factory of a PyYAML dumper writing multi-line strings as ``|`` blocks."""
 
     @staticmethod
-    def make():
+    def make() -> type:
         import yaml
 
         class Dumper(yaml.SafeDumper):
             pass
 
-        def text(dumper, data):
+        def text(dumper: Any, data: str) -> Any:  # Any: PyYAML is untyped
             style = "|" if "\n" in data else None
             return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
@@ -61,7 +61,7 @@ def values_yaml(catalogue: dict[str, Any]) -> str:
     """:func:`values_document` as YAML text, with a header comment."""
     import yaml
 
-    body = yaml.dump(
+    body: str = yaml.dump(
         values_document(catalogue),
         Dumper=_LiteralBlockDumper.make(),
         sort_keys=False,

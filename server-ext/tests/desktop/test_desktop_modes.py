@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_workbench.desktop import modes
+from jupyter_workbench.desktop.backend import WorkbenchDesktop
 
 DOUBLES = Path(__file__).parent / "doubles"
 DUMMY_XORG_CONF = """\
@@ -151,6 +152,31 @@ async def test_egl_selected_with_nvidia_egl(tmp_path, doubles_on_path):
     assert selection.vglrun_argv(wm=True) == [str(DOUBLES / "vglrun"), "+wm", "-d", "egl0"]
     assert selection.session_env()["VGL_DISPLAY"] == "egl0"
     assert "no 3D X server is configured" in reasons(selection)["sidecar"]
+
+
+async def test_the_pods_egl_device_reaches_the_session(tmp_path, doubles_on_path, monkeypatch):
+    """``WORKBENCH_VGL_DISPLAY=egl1`` from the pod is the session's ``VGL_DISPLAY``."""
+    (tmp_path / "egl_vendor.d").mkdir(exist_ok=True)
+    (tmp_path / "egl_vendor.d" / "10_nvidia.json").write_text(NVIDIA_EGL_VENDOR_JSON)
+    monkeypatch.setenv("WORKBENCH_RENDERING_MODE", "egl")
+    monkeypatch.setenv("WORKBENCH_VGL_DISPLAY", "egl1")
+    desktop = WorkbenchDesktop(dri_dir=str(tmp_path / "dri"))
+    desktop.egl_vendor_dirs = [str(tmp_path / "egl_vendor.d")]
+    found = desktop.rendering_settings()
+    assert (found.requested, found.source) == ("egl", "WORKBENCH_RENDERING_MODE")
+    assert found.egl_device == "egl1"
+    selection = await modes.select_mode(found)
+    assert selection.mode == "egl", selection.rejected
+    assert selection.session_env()["VGL_DISPLAY"] == "egl1"
+    assert selection.vglrun_argv() == [str(DOUBLES / "vglrun"), "-d", "egl1"]
+
+
+def test_server_config_wins_over_the_pods_egl_device(monkeypatch):
+    """docs/admin/rendering.md: a server config value wins over the environment."""
+    monkeypatch.setenv("WORKBENCH_VGL_DISPLAY", "egl1")
+    assert WorkbenchDesktop(egl_device="egl2").rendering_settings().egl_device == "egl2"
+    monkeypatch.delenv("WORKBENCH_VGL_DISPLAY")
+    assert WorkbenchDesktop().rendering_settings().egl_device == "egl0"
 
 
 async def test_sidecar_selected_when_the_3d_x_server_answers(tmp_path, doubles_on_path, dummy_xorg):

@@ -27,8 +27,8 @@ async def test_renderer_report_says_software_here(api, workbench):
     assert report["command"][-2:] == ["-B"] or report["command"][-1] == "-B"
     rejected = {r["mode"]: r["reason"] for r in report["rejected"]}
     assert set(rejected) == {"sidecar", "egl"}
-    # The same report through the cross-feature hook (the GPU panel's OpenGL check).
-    hooked = await workbench.hooks["desktop_renderer"]()
+    # The same report through the desktop feature (the GPU panel's OpenGL check uses it).
+    hooked = await workbench.desktop.running_renderer()
     assert hooked["renderer"] == report["renderer"]
     # …and as the badge summary on the backend status.
     code, data = await api("GET", "backends", "desktop")
@@ -37,5 +37,5 @@ async def test_renderer_report_says_software_here(api, workbench):
     assert listing["desktops"][0]["display"] == started["display"]
 
 
-async def test_hook_returns_none_without_running_desktop(workbench):
-    assert await workbench.hooks["desktop_renderer"]() is None
+async def test_no_running_renderer_without_running_desktop(workbench):
+    assert await workbench.desktop.running_renderer() is None

@@ -27,7 +27,7 @@ def jp_server_config(jp_server_config):
 
 def monitor(jp_serverapp):
     app = next(iter(jp_serverapp.extension_manager.extension_apps["jupyter_workbench"]))
-    return app.gpu_monitor
+    return app.gpu.monitor
 
 
 async def get_json(jp_fetch, *parts, **kwargs):

@@ -13,11 +13,21 @@ from types import SimpleNamespace
 import pytest
 
 from jupyter_workbench.desktop import xutil
+from jupyter_workbench.desktop.probe import throwaway_glxinfo
 from jupyter_workbench.gpu import checks
 
 
+def renderers(running_report):
+    """Stands in for the desktop feature: a fixed running report, the real throwaway Xvnc."""
+
+    async def running_renderer(name=None):
+        return running_report
+
+    return SimpleNamespace(running_renderer=running_renderer, throwaway_renderer=throwaway_glxinfo)
+
+
 def test_throwaway_xvnc_says_software_and_cleans_up():
-    report = asyncio.run(checks.throwaway_glxinfo(timeout=20))
+    report = asyncio.run(throwaway_glxinfo(timeout=20))
     assert report.get("error") is None, report
     assert report["accelerated"] is False and report["mode"] == "software"
     assert "llvmpipe" in report["renderer"]
@@ -33,21 +43,14 @@ def test_throwaway_xvnc_says_software_and_cleans_up():
 
 
 def test_a_running_desktop_report_is_preferred():
-    async def desktop_renderer(name=None):  # stands in for the desktop feature's hook
-        return {"renderer": "llvmpipe (LLVM 15.0.6, 256 bits)", "accelerated": False}
-
-    app = SimpleNamespace(hooks={"desktop_renderer": desktop_renderer})
-    result = asyncio.run(checks.opengl_check(app))
+    running = {"renderer": "llvmpipe (LLVM 15.0.6, 256 bits)", "accelerated": False}
+    result = asyncio.run(checks.opengl_check(renderers(running)))
     assert result["source"] == "desktop" and result["mode"] == "software"
     assert result["ok"] is True and "software" in result["summary"]
 
 
 def test_a_stopped_desktop_falls_back_to_the_throwaway_server():
-    async def desktop_renderer(name=None):  # no desktop running: the hook returns None
-        return None
-
-    app = SimpleNamespace(hooks={"desktop_renderer": desktop_renderer})
-    result = asyncio.run(checks.opengl_check(app))
+    result = asyncio.run(checks.opengl_check(renderers(None)))  # no desktop running
     assert result["source"] == "throwaway-xvnc" and result["accelerated"] is False
 
 

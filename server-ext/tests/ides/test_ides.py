@@ -12,11 +12,11 @@ from urllib.parse import unquote
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_workbench.backends.base import LaunchContext
-from jupyter_workbench.backends.rstudio import RStudioBackend
-from jupyter_workbench.backends.vscode import VSCodeBackend, flavour_of, supported_flags
+from jupyter_workbench.core.backend import LaunchContext
 from jupyter_workbench.ides.keyfiles import unreadable_files
 from jupyter_workbench.ides.rewrite import rewrite_location
+from jupyter_workbench.ides.rstudio import RStudioBackend
+from jupyter_workbench.ides.vscode import VSCodeBackend, flavour_of, supported_flags
 
 from ..helpers import listening_tcp_inodes, socket_inodes_of
 

@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from jupyter_workbench.backends.vscode import VSCodeBackend, node_fit
 from jupyter_workbench.ides.noderange import parse_version, satisfies
+from jupyter_workbench.ides.vscode import VSCodeBackend, node_fit
 
 from .test_ides import CODE_SERVER
 

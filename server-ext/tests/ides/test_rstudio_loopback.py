@@ -15,11 +15,11 @@ from urllib.parse import unquote
 
 import pytest
 
-from jupyter_workbench import loopback
-from jupyter_workbench.backends import rstudio
-from jupyter_workbench.backends.base import LaunchContext
-from jupyter_workbench.backends.rstudio import RStudioBackend
-from jupyter_workbench.loopback import PortOwner, port_owner
+from jupyter_workbench.core import loopback
+from jupyter_workbench.core.backend import LaunchContext
+from jupyter_workbench.core.loopback import PortOwner, port_owner
+from jupyter_workbench.ides import rstudio
+from jupyter_workbench.ides.rstudio import RStudioBackend
 
 DOUBLES = Path(__file__).parent / "doubles"
 

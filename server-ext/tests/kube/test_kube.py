@@ -165,7 +165,7 @@ def test_import_does_not_import_kubespawner():
     code = (
         "import sys, jupyter_workbench.kubespawner, jupyter_workbench.kubespawner.profiles, "
         "jupyter_workbench.kubespawner.sidecar, jupyter_workbench.kubespawner.cli, "
-        "jupyter_workbench.rendering\n"
+        "jupyter_workbench.core.rendering\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] in "
         "{'kubespawner', 'kubernetes_asyncio', 'jupyterhub', 'yaml', 'jsonschema'}]\n"
         "print(heavy)"

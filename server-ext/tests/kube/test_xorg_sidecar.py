@@ -3,7 +3,7 @@
 No GPU here: the generated config is run with the ``nvidia`` driver swapped for ``dummy``
 (Xorg's virtual video driver, Debian's xserver-xorg-video-dummy), everything else identical.
 The server listens on the shared socket directory /tmp/.X11-unix like the sidecar does, and
-:func:`jupyter_workbench.rendering.wait_for_x_server` discovers it exactly as in a pod.
+:func:`jupyter_workbench.core.rendering.wait_for_x_server` discovers it exactly as in a pod.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_workbench import rendering
+from jupyter_workbench.core import rendering
 from jupyter_workbench.kubespawner.xorg import XORG_ARGS, main, xorg_bus_id, xorg_config
 
 XORG = shutil.which("Xorg") or (os.path.exists("/usr/lib/xorg/Xorg") and "/usr/lib/xorg/Xorg")
@@ -255,7 +255,6 @@ async def test_discovery_reports_a_refusing_server(tmp_path):
 def test_rendering_settings_from_pod_env(env, expected):
     found = rendering.rendering_settings(env)
     assert {k: found[k] for k in expected} == expected
-    assert rendering.read_settings is rendering.rendering_settings
 
 
 def test_rendering_settings_warn_about_bad_values():

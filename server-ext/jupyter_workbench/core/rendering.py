@@ -1,7 +1,9 @@
 """Pod-side rendering settings and discovery of the 3D X server (the Xorg sidecar).
 
-The Kubernetes wiring (:mod:`jupyter_workbench.kubespawner.sidecar`) sets these variables on
-the notebook container; the desktop backend reads them through :func:`rendering_settings`.
+This is the one home of the pod's rendering contract: the Kubernetes wiring
+(:mod:`jupyter_workbench.kubespawner`) writes these variables on the notebook container with
+:func:`pod_environment`; the desktop (:mod:`jupyter_workbench.desktop.backend`) reads them
+with :func:`rendering_settings`. Nothing else parses them.
 
 ``WORKBENCH_RENDERING_MODE``
     ``egl`` | ``sidecar`` | ``software``: how 3D apps render in this pod. Unset or ``auto``:
@@ -30,9 +32,10 @@ import struct
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any  # Any: reports and settings are JSON-like dicts
 
-MODES = ("egl", "sidecar", "software")
+#: The rendering modes, best first.
+MODES = ("sidecar", "egl", "software")
 ENV_MODE = "WORKBENCH_RENDERING_MODE"
 ENV_VGL_DISPLAY = "WORKBENCH_VGL_DISPLAY"
 ENV_SIDECAR_DISPLAY = "WORKBENCH_SIDECAR_DISPLAY"
@@ -115,10 +118,6 @@ def rendering_settings(environ: Mapping[str, str] | None = None) -> dict[str, An
         "source": ENV_MODE if mode else "default",
         "warnings": warnings,
     }
-
-
-#: Alias kept for callers that look for ``read_settings``.
-read_settings = rendering_settings
 
 
 def pod_environment(

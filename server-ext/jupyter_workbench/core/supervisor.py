@@ -17,7 +17,7 @@ States::
 * Stopping sends SIGTERM to the whole process group, SIGKILL after the grace period,
   and removes the backend's socket directory.
 * A program that can only listen on a loopback port (an allowed fallback, see
-  :mod:`jupyter_workbench.loopback`) is bridged from its unix socket once the port's
+  :mod:`jupyter_workbench.core.loopback`) is bridged from its unix socket once the port's
   listener is verified to be the program's own; a port lost to another process is
   never used: the start is retried on a fresh port, at most :data:`PORT_ATTEMPTS` times.
 """
@@ -34,9 +34,9 @@ import shutil
 import signal
 import subprocess
 import time
-from typing import Any
+from typing import Any  # Any: status is a JSON-like dict; add() passes options through
 
-from .backends.base import Backend, BackendError, LaunchContext, LaunchPlan
+from .backend import Backend, BackendError, LaunchContext, LaunchPlan
 from .loopback import PortOwner, UnixToLoopbackBridge, port_owner
 from .proctable import live_group_members
 
@@ -66,7 +66,7 @@ class State(str, enum.Enum):
 
 def backoff_delay(attempt: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> float:
     """Delay before automatic restart number ``attempt`` (1-based): base·2^(n-1), capped."""
-    return min(cap, base * (2 ** max(0, attempt - 1)))
+    return min(cap, base * (2.0 ** max(0, attempt - 1)))
 
 
 class ManagedProcess:
@@ -439,7 +439,9 @@ def _watch_exit(proc: subprocess.Popen[bytes]) -> asyncio.Future[int]:
         async def poll() -> None:
             while not check():
                 await asyncio.sleep(0.05)
-            _POLLERS.discard(asyncio.current_task())  # type: ignore[arg-type]
+            task = asyncio.current_task()
+            if task is not None:
+                _POLLERS.discard(task)
 
         _POLLERS.add(asyncio.ensure_future(poll()))
         return future

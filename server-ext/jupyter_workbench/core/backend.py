@@ -1,24 +1,25 @@
 """What a backend declares: detection, command, readiness and launcher entry.
 
 A backend is a :class:`Backend` (a traitlets ``LoggingConfigurable``); the supervisor
-(:mod:`jupyter_workbench.supervisor`) runs it and jupyter-server-proxy proxies it from
+(:mod:`jupyter_workbench.core.supervisor`) runs it and jupyter-server-proxy proxies it from
 ``{base_url}{url_path}/`` to its unix socket.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any  # Any: detection details and traitlets proposals are JSON-like
 
 from traitlets import Bool, Dict, Enum, Float, Int, Unicode, validate
 from traitlets.config import LoggingConfigurable
 
-from ..readiness import ReadinessProbe
+from .process import run_capture
+from .readiness import ReadinessProbe
 
 #: Backend names are used in URLs and file names.
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
@@ -86,7 +87,7 @@ class LaunchPlan:
     """The process to spawn: argv, extra environment and working directory.
 
     ``loopback_port`` is only for programs that cannot listen on a unix socket (see
-    :mod:`jupyter_workbench.loopback`): a bound ``127.0.0.1`` socket whose port the
+    :mod:`jupyter_workbench.core.loopback`): a bound ``127.0.0.1`` socket whose port the
     program was told to listen on. The supervisor releases it just before the spawn and
     bridges the backend's unix socket to that port once the listener is the program's.
     """
@@ -149,7 +150,7 @@ class Backend(LoggingConfigurable):
 
     @validate("name")
     def _validate_name(self, proposal: dict[str, Any]) -> str:
-        value = proposal["value"]
+        value: str = proposal["value"]
         if not NAME_PATTERN.match(value):
             raise ValueError(
                 f"backend name {value!r} must match {NAME_PATTERN.pattern} (used in URLs)"
@@ -196,6 +197,10 @@ class Backend(LoggingConfigurable):
         return {key: value.format(**args) for key, value in self.environment.items()}
 
 
+#: Looks up a backend's cached detection by name (:meth:`.catalogue.Catalogue.detection`).
+DetectionSource = Callable[[str], Awaitable[Detection]]
+
+
 class BackendError(Exception):
     """A backend refuses to start; the message (and hint) is shown to the user."""
 
@@ -208,23 +213,10 @@ async def program_version(
     argv: list[str], timeout: float = 10.0, env: dict[str, str] | None = None
 ) -> str | None:
     """Run ``argv`` (e.g. ``[exe, "--version"]``) and return its combined output, or ``None``."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-        )
-    except OSError:
+    code, out = await run_capture(argv, env=env, timeout=timeout)
+    if code is None:
         return None
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
-    except asyncio.TimeoutError:
-        proc.kill()
-        await proc.wait()
-        return None
-    return out.decode("utf-8", "replace").strip()
+    return out.strip()
 
 
 def find_executable(names: list[str] | tuple[str, ...], path: str | None = None) -> str | None:
@@ -234,3 +226,14 @@ def find_executable(names: list[str] | tuple[str, ...], path: str | None = None)
         if found:
             return os.path.abspath(found)
     return None
+
+
+def load_icon(icon: str) -> str:
+    """Icons may be given as a path to an SVG file; inline its markup."""
+    if icon and not icon.lstrip().startswith("<") and icon.endswith(".svg"):
+        try:
+            with open(icon, encoding="utf-8") as handle:
+                return handle.read()
+        except OSError:
+            return ""
+    return icon

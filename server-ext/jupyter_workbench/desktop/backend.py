@@ -31,27 +31,28 @@ import os
 import re
 import shlex
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any  # Any: JSON-like profile dicts and report values are heterogeneous
 
 from traitlets import Bool, Dict, Enum, Float, Instance, List, Unicode, default
-from traitlets.config import LoggingConfigurable
+from traitlets.config import Configurable, LoggingConfigurable
 
-from ..desktop import modes
-from ..desktop.activity import InputActivityPolicy
-from ..readiness import ReadinessProbe
-from .base import (
+from ..core import rendering
+from ..core.backend import (
     NAME_PATTERN,
     Backend,
     BackendError,
     Detection,
+    DetectionSource,
     LaunchContext,
     LaunchPlan,
     find_executable,
+    load_icon,
     program_version,
 )
-
-if TYPE_CHECKING:
-    from ..app import WorkbenchApp
+from ..core.readiness import ReadinessProbe
+from . import modes
+from .activity import InputActivityPolicy
 
 _GEOMETRY = re.compile(r"^\d{2,5}x\d{2,5}$")
 _PROFILE_KEYS = {
@@ -76,7 +77,7 @@ FALLBACK_SESSIONS: tuple[tuple[str, ...], ...] = (
 #: the background (glxinfo loads llvmpipe: not while the first frame is on its way).
 RENDERER_CHECK_DELAY = 3.0
 #: The launcher script (run without site packages: it needs only the standard library).
-LAUNCHER = os.path.join(os.path.dirname(os.path.dirname(__file__)), "desktop", "launch.py")
+LAUNCHER = os.path.join(os.path.dirname(__file__), "launch.py")
 #: The per-user session script.
 USER_XSTARTUP = "~/.config/jupyter-workbench/xstartup"
 
@@ -129,7 +130,9 @@ class WorkbenchDesktop(LoggingConfigurable):
     ).tag(config=True)
 
     egl_device = Unicode(
-        "egl0", help="VGL_DISPLAY for the EGL back end (egl0, egl1, … or /dev/dri/cardN)."
+        "",
+        help="""VGL_DISPLAY for the EGL back end (egl0, egl1, … or /dev/dri/cardN).
+        Empty: $WORKBENCH_VGL_DISPLAY when it names an EGL device, else egl0.""",
     ).tag(config=True)
 
     vglrun = Unicode("vglrun", help="Name or path of VirtualGL's vglrun.").tag(config=True)
@@ -168,22 +171,29 @@ class WorkbenchDesktop(LoggingConfigurable):
         config=True
     )
 
-    def rendering_settings(self) -> modes.RenderingSettings:
-        """The mode-selection inputs: this config first, then the pod environment."""
+    def rendering_settings(
+        self, environ: Mapping[str, str] | None = None
+    ) -> modes.RenderingSettings:
+        """The mode-selection inputs: this config first, then the pod environment.
+
+        The pod's contract (``WORKBENCH_*``, read by
+        :func:`jupyter_workbench.core.rendering.rendering_settings` from ``environ``,
+        default ``os.environ``) fills in what the server config leaves empty.
+        """
         requested, source = self.rendering_mode, "c.WorkbenchDesktop.rendering_mode"
         vgl_display = self.vgl_display
-        pod = _pod_rendering()
+        pod = rendering.rendering_settings(environ)
         if not requested:
-            requested = pod.get("mode") or "auto"
-            source = "WORKBENCH_RENDERING_MODE" if pod.get("mode") else "default"
+            requested = pod["mode"] or "auto"
+            source = rendering.ENV_MODE if pod["mode"] else "default"
         if not vgl_display:
-            vgl_display = pod.get("vgl_display") or ""
-        timeout = pod.get("sidecar_timeout") or self.sidecar_timeout
+            vgl_display = pod["vgl_display"] or ""
+        timeout = pod["sidecar_timeout"] or self.sidecar_timeout
         return modes.RenderingSettings(
             requested=requested,
             vgl_display=vgl_display or None,
             sidecar_timeout=float(timeout),
-            egl_device=self.egl_device,
+            egl_device=self.egl_device or pod["egl_device"],
             vglrun=self.vglrun,
             eglinfo=self.eglinfo,
             glxinfo=self.glxinfo,
@@ -191,36 +201,6 @@ class WorkbenchDesktop(LoggingConfigurable):
             egl_vendor_dirs=list(self.egl_vendor_dirs),
             source=source,
         )
-
-
-def _pod_rendering() -> dict[str, Any]:
-    """Rendering settings from the pod environment (via :mod:`jupyter_workbench.rendering`)."""
-    try:
-        from .. import rendering
-    except ImportError:
-        rendering = None  # type: ignore[assignment]
-    reader = getattr(rendering, "rendering_settings", None) or getattr(
-        rendering, "read_settings", None
-    )
-    if reader is not None:
-        found = reader()
-        if not isinstance(found, dict):
-            found = {k: getattr(found, k) for k in dir(found) if not k.startswith("_")}
-        return {
-            "mode": found.get("mode") or found.get("rendering_mode"),
-            "vgl_display": found.get("vgl_display"),
-            "sidecar_timeout": found.get("sidecar_timeout"),
-        }
-    mode = os.environ.get("WORKBENCH_RENDERING_MODE", "").strip().lower()
-    try:
-        timeout = float(os.environ.get("WORKBENCH_SIDECAR_TIMEOUT", "") or 0) or None
-    except ValueError:
-        timeout = None
-    return {
-        "mode": mode if mode in modes.MODES or mode == "auto" else None,
-        "vgl_display": os.environ.get("WORKBENCH_VGL_DISPLAY", "").strip() or None,
-        "sidecar_timeout": timeout,
-    }
 
 
 class DesktopBackend(Backend):
@@ -233,8 +213,10 @@ class DesktopBackend(Backend):
     session = List(Unicode(), help="Session command; empty = user xstartup or a fallback WM.")
     gpu_policy = Enum(["auto", "software", "require"], default_value="auto")
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, detection_source: DetectionSource | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        #: The catalogue's cached detection (probing Xvnc costs a process), if registered.
+        self.detection_source = detection_source
         self.selection: modes.ModeSelection | None = None
         self._ctx: LaunchContext | None = None
         self._report: dict[str, Any] | None = None
@@ -359,10 +341,9 @@ class DesktopBackend(Backend):
         return [*argv, *(self.settings.xvnc_args if self.settings else [])]
 
     async def _detection(self) -> Detection:
-        """The app's cached detection (probing Xvnc costs a process), else a fresh one."""
-        cached = getattr(self.parent, "detection", None)
-        if cached is not None:
-            detection = await cached(self.name)
+        """The catalogue's cached detection (probing Xvnc costs a process), else a fresh one."""
+        if self.detection_source is not None:
+            detection = await self.detection_source(self.name)
             if detection.available:
                 session, source = resolve_session(self.session)  # cheap: no process
                 if session is not None:
@@ -432,9 +413,10 @@ class DesktopBackend(Backend):
             return None
         try:
             with open(self.state_file(self._ctx), encoding="utf-8") as handle:
-                return json.load(handle)
+                state = json.load(handle)
         except (OSError, ValueError):
             return None
+        return state if isinstance(state, dict) else None
 
     async def after_stop(self, ctx: LaunchContext) -> None:
         self._report, self._report_key = None, None
@@ -528,7 +510,10 @@ def _session_argv(value: Any) -> list[str]:
 
 
 def profile_backend(
-    profile: dict[str, Any], settings: WorkbenchDesktop, app: WorkbenchApp
+    profile: dict[str, Any],
+    settings: WorkbenchDesktop,
+    parent: Configurable,
+    detection_source: DetectionSource | None = None,
 ) -> DesktopBackend:
     """Build the backend of one profile; raise ``ValueError`` for a bad profile."""
     if not isinstance(profile, dict):
@@ -563,22 +548,23 @@ def profile_backend(
         if not isinstance(env, dict):
             raise ValueError("'environment' must be a dict")
         traits["environment"] = {str(k): str(v) for k, v in env.items()}
-    backend = DesktopBackend(parent=app, **traits)
+    backend = DesktopBackend(parent=parent, detection_source=detection_source, **traits)
     if "icon" in profile:
-        from .custom import _load_icon
-
-        backend.icon = _load_icon(str(profile["icon"]))
+        backend.icon = load_icon(str(profile["icon"]))
     return backend
 
 
-def desktop_backends(app: WorkbenchApp) -> list[Backend]:
+def desktop_backends(
+    settings: WorkbenchDesktop,
+    parent: Configurable,
+    detection_source: DetectionSource | None = None,
+) -> list[DesktopBackend]:
     """One backend per configured desktop profile (bad profiles are logged and skipped)."""
-    settings = WorkbenchDesktop(parent=app)
-    found: list[Backend] = []
+    found: list[DesktopBackend] = []
     for index, profile in enumerate(settings.profiles):
         try:
-            found.append(profile_backend(profile, settings, app))
+            found.append(profile_backend(profile, settings, parent, detection_source))
         except (ValueError, TypeError) as err:
             label = profile.get("name") if isinstance(profile, dict) else index
-            app.log.error("[workbench] ignoring desktop profile %r: %s", label, err)
+            settings.log.error("[workbench] ignoring desktop profile %r: %s", label, err)
     return found

@@ -1,4 +1,4 @@
-"""The GPU feature: snapshot, history, stream, checks and Prometheus metrics.
+"""The GPU feature's routes: snapshot, history, stream, checks and Prometheus metrics.
 
 Routes (relative to ``{base_url}workbench/``; all require Jupyter auth):
 ``api/gpu/snapshot``, ``api/gpu/history?window=1h|24h``, ``api/gpu/stream`` (WebSocket),
@@ -9,36 +9,36 @@ from __future__ import annotations
 
 import json
 import socket
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any  # Any: snapshots are JSON-like; tornado's handler args are untyped
 
 from jupyter_server.auth.decorator import authorized, ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
-from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web, websocket
 
-from ..handlers.base import AUTH_RESOURCE, WorkbenchAPIHandler
+from ..core.handlers import AUTH_RESOURCE, HandlerSpec, WorkbenchAPIHandler
 from . import checks, prometheus
 from .monitor import GPUMonitor
 
-if TYPE_CHECKING:
-    from ..app import WorkbenchApp
+
+class _MonitorHandler(WorkbenchAPIHandler):
+    """Bound to the shared GPU monitor."""
+
+    def initialize(self, monitor: GPUMonitor) -> None:
+        """Receive the monitor from the URL spec."""
+        self.monitor = monitor
 
 
-def monitor_of(app: Any) -> GPUMonitor:
-    """The app's shared GPU monitor."""
-    return app.gpu_monitor
-
-
-class SnapshotHandler(WorkbenchAPIHandler):
+class SnapshotHandler(_MonitorHandler):
     """``GET api/gpu/snapshot``."""
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.write_json(await monitor_of(self.workbench).ready())
+        self.write_json(await self.monitor.ready())
 
 
-class HistoryHandler(WorkbenchAPIHandler):
+class HistoryHandler(_MonitorHandler):
     """``GET api/gpu/history?window=1h|24h``."""
 
     @web.authenticated
@@ -47,7 +47,7 @@ class HistoryHandler(WorkbenchAPIHandler):
         window = self.get_query_argument("window", "1h")
         if window not in {"1h", "24h"}:
             raise web.HTTPError(400, "window must be 1h or 24h")
-        monitor = monitor_of(self.workbench)
+        monitor = self.monitor
         await monitor.ready()
         self.write_json(
             {
@@ -61,6 +61,10 @@ class HistoryHandler(WorkbenchAPIHandler):
 class CheckHandler(WorkbenchAPIHandler):
     """``POST api/gpu/checks/{cuda|opengl}``."""
 
+    def initialize(self, renderers: checks.Renderers) -> None:
+        """Receive the OpenGL check's renderer source (the desktop feature)."""
+        self.renderers = renderers
+
     @web.authenticated
     @authorized
     async def post(self, name: str) -> None:
@@ -70,31 +74,36 @@ class CheckHandler(WorkbenchAPIHandler):
         if name == "cuda":
             result = await checks.cuda_check()
         else:
-            result = await checks.opengl_check(self.workbench)
+            result = await checks.opengl_check(self.renderers)
         self.write_json(result)
 
 
-class MetricsHandler(ExtensionHandlerMixin, JupyterHandler):
+class MetricsHandler(JupyterHandler):
     """``GET metrics``: Prometheus text format (dcgm-exporter names); scrape with a token."""
 
     auth_resource = AUTH_RESOURCE
 
+    def initialize(self, monitor: GPUMonitor) -> None:
+        """Receive the monitor from the URL spec."""
+        self.monitor = monitor
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        snapshot = await monitor_of(self.extensionapp).ready()
+        snapshot = await self.monitor.ready()
         self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         self.finish(prometheus.render(snapshot, socket.gethostname()))
 
 
-class StreamHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHandler):
+class StreamHandler(JupyterHandler, websocket.WebSocketHandler):
     """``api/gpu/stream``: every snapshot of the shared sampler, pushed as JSON."""
 
     auth_resource = AUTH_RESOURCE
 
-    def initialize(self, name: str, *args: Any, **kwargs: Any) -> None:
-        super().initialize(name, *args, **kwargs)
-        self._unsubscribe = None
+    def initialize(self, monitor: GPUMonitor) -> None:
+        """Receive the monitor from the URL spec."""
+        self.monitor = monitor
+        self._unsubscribe: Callable[[], None] | None = None
         self._paused = False
 
     @ws_authenticated
@@ -102,11 +111,11 @@ class StreamHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHa
     async def get(self, *args: Any, **kwargs: Any) -> None:
         await super().get(*args, **kwargs)
 
-    def check_origin(self, origin: str) -> bool:
-        return JupyterHandler.check_origin(self, origin)
+    def check_origin(self, origin_to_satisfy_tornado: str = "") -> bool:
+        return JupyterHandler.check_origin(self, origin_to_satisfy_tornado)
 
     async def open(self, *args: Any, **kwargs: Any) -> None:
-        monitor = monitor_of(self.extensionapp)
+        monitor = self.monitor
         self._unsubscribe = monitor.subscribe(self._send)
         self._send(await monitor.ready())
 
@@ -114,7 +123,7 @@ class StreamHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHa
         if self._paused or self.ws_connection is None or self.ws_connection.is_closing():
             return
         try:
-            self.write_message(monitor_of(self.extensionapp).stream_message(snapshot))
+            self.write_message(self.monitor.stream_message(snapshot))
         except websocket.WebSocketClosedError:
             self.on_close()
 
@@ -127,7 +136,7 @@ class StreamHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHa
             self._paused = True
         elif kind == "resume":
             self._paused = False
-            self._send(monitor_of(self.extensionapp).snapshot())
+            self._send(self.monitor.snapshot())
 
     def on_close(self) -> None:
         if self._unsubscribe is not None:
@@ -135,35 +144,13 @@ class StreamHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHa
             self._unsubscribe = None
 
 
-def setup(app: WorkbenchApp) -> list[tuple[str, type, dict[str, Any]]]:
-    """Create the shared monitor (idle until a client asks) and return the handlers."""
-    monitor = GPUMonitor(parent=app)
-    app.gpu_monitor = monitor
-
-    def kernel_pids() -> dict[int, dict[str, str]]:
-        out: dict[int, dict[str, str]] = {}
-        km = getattr(app.serverapp, "kernel_manager", None)
-        for kernel_id in list(getattr(km, "list_kernel_ids", list)()):
-            try:
-                kernel = km.get_kernel(kernel_id)
-                pid = kernel.provisioner.process.pid  # type: ignore[union-attr]
-            except Exception:
-                continue
-            out[pid] = {"id": kernel_id, "name": getattr(kernel, "kernel_name", "")}
-        return out
-
-    monitor.kernel_pids = kernel_pids
+def gpu_handlers(monitor: GPUMonitor, renderers: checks.Renderers) -> list[HandlerSpec]:
+    """The GPU routes, relative to ``{base_url}workbench/``."""
+    kwargs = {"monitor": monitor}
     return [
-        (r"api/gpu/snapshot", SnapshotHandler, {}),
-        (r"api/gpu/history", HistoryHandler, {}),
-        (r"api/gpu/stream", StreamHandler, {}),
-        (r"api/gpu/checks/(?P<name>[^/]+)", CheckHandler, {}),
-        (r"metrics", MetricsHandler, {}),
+        (r"api/gpu/snapshot", SnapshotHandler, kwargs),
+        (r"api/gpu/history", HistoryHandler, kwargs),
+        (r"api/gpu/stream", StreamHandler, kwargs),
+        (r"api/gpu/checks/(?P<name>[^/]+)", CheckHandler, {"renderers": renderers}),
+        (r"metrics", MetricsHandler, kwargs),
     ]
-
-
-async def teardown(app: WorkbenchApp) -> None:
-    """Stop the sampler thread."""
-    monitor = getattr(app, "gpu_monitor", None)
-    if monitor is not None:
-        monitor.stop()

@@ -27,12 +27,20 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Any
+from typing import Any  # Any: entries come from JSON-like config
 
 from traitlets import List, Unicode
 
-from ..readiness import ReadinessProbe
-from .base import Backend, BackendError, Detection, LaunchContext, LaunchPlan, program_version
+from ..core.backend import (
+    Backend,
+    BackendError,
+    Detection,
+    LaunchContext,
+    LaunchPlan,
+    load_icon,
+    program_version,
+)
+from ..core.readiness import ReadinessProbe
 
 _TRAIT_KEYS = {
     "title",
@@ -83,7 +91,7 @@ class CommandBackend(Backend):
         backend.install_hint = spec.get("install_hint", "")
         if "version_args" in spec:
             backend.version_args = spec["version_args"]
-        backend.icon = _load_icon(spec.get("icon", ""))
+        backend.icon = load_icon(spec.get("icon", ""))
         readiness = dict(spec.get("readiness") or {})
         if "accept_status" in readiness:
             readiness["accept_status"] = tuple(readiness["accept_status"])
@@ -121,14 +129,3 @@ class CommandBackend(Backend):
         except (KeyError, IndexError) as err:
             raise BackendError(f"unknown placeholder {err} in the command of {self.name}") from err
         return LaunchPlan(argv=argv, env=self.render_env(ctx), cwd=cwd)
-
-
-def _load_icon(icon: str) -> str:
-    """Icons may be given as a path to an SVG file; inline its markup."""
-    if icon and not icon.lstrip().startswith("<") and icon.endswith(".svg"):
-        try:
-            with open(icon, encoding="utf-8") as handle:
-                return handle.read()
-        except OSError:
-            return ""
-    return icon

@@ -1,4 +1,4 @@
-"""The desktop feature's REST routes and cross-feature hook.
+"""The desktop feature's REST routes.
 
 ``GET {base_url}workbench/api/desktops``
     Every desktop profile: name, title, state, display, rendering mode, renderer summary.
@@ -7,65 +7,71 @@
     (through vglrun in GPU modes): renderer, vendor, accelerated, mode, and why each
     better mode was rejected. 404 for an unknown desktop, 409 when it is not running.
 
-Hook: ``app.hooks["desktop_renderer"](name=None)`` → the report of desktop ``name`` (or
-of the first running desktop), ``None`` when none is running. The GPU panel's OpenGL
-check uses it.
+:func:`desktop_renderer` gives the report of a desktop (or of the first running one) to
+:class:`~jupyter_workbench.desktop.plugin.DesktopFeature`, which hands it to the GPU
+panel's OpenGL check.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any  # Any: report values are heterogeneous
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..backends.desktop import DesktopBackend
-from ..handlers.base import WorkbenchAPIHandler
-from ..supervisor import State
-
-if TYPE_CHECKING:
-    from ..app import WorkbenchApp
+from ..core.catalogue import Catalogue
+from ..core.handlers import HandlerSpec, WorkbenchAPIHandler
+from ..core.supervisor import State
+from .backend import DesktopBackend
 
 
-def desktops(app: WorkbenchApp) -> dict[str, DesktopBackend]:
+def desktops(catalogue: Catalogue) -> dict[str, DesktopBackend]:
     """The desktop backends of the catalogue, by name."""
-    return {name: b for name, b in app.catalogue.items() if isinstance(b, DesktopBackend)}
+    return {name: b for name, b in catalogue.items() if isinstance(b, DesktopBackend)}
 
 
-def running(app: WorkbenchApp, name: str) -> bool:
+def running(catalogue: Catalogue, name: str) -> bool:
     """Whether desktop ``name`` is running."""
-    managed = app.supervisor.get(name)
+    managed = catalogue.managed(name)
     return managed is not None and managed.state == State.RUNNING
 
 
 async def desktop_renderer(
-    app: WorkbenchApp, name: str | None = None, refresh: bool = False
+    catalogue: Catalogue, name: str | None = None, refresh: bool = False
 ) -> dict[str, Any] | None:
     """The renderer report of desktop ``name`` (default: the first running one)."""
-    found = desktops(app)
+    found = desktops(catalogue)
     names = [name] if name else list(found)
     for candidate in names:
         backend = found.get(candidate)
-        if backend is not None and running(app, candidate):
+        if backend is not None and running(catalogue, candidate):
             return await backend.renderer_report(refresh=refresh)
     return None
 
 
-class DesktopListHandler(WorkbenchAPIHandler):
+class _DesktopHandler(WorkbenchAPIHandler):
+    """Bound to the backend catalogue (the desktops are the catalogue's desktop backends)."""
+
+    def initialize(self, catalogue: Catalogue) -> None:
+        """Receive the catalogue from the URL spec."""
+        self.catalogue = catalogue
+
+
+class DesktopListHandler(_DesktopHandler):
     """``GET desktops``: the desktop profiles and their runtime facts."""
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
         entries = []
-        for name, backend in desktops(self.workbench).items():
-            managed = self.workbench.supervisor.get(name)
+        for name, backend in desktops(self.catalogue).items():
+            managed = self.catalogue.managed(name)
             info = backend.extra_info()
             entries.append(
                 {
                     "name": name,
                     "title": backend.title or name,
-                    "state": managed.state.value,
+                    "state": managed.state.value if managed else "stopped",
                     "geometry": backend.geometry,
                     "gpu_policy": backend.gpu_policy,
                     "display": info["display"],
@@ -76,7 +82,7 @@ class DesktopListHandler(WorkbenchAPIHandler):
         self.write_json({"desktops": entries})
 
 
-class RendererHandler(WorkbenchAPIHandler):
+class RendererHandler(_DesktopHandler):
     """``GET desktops/{name}/renderer``: which OpenGL renderer the desktop really uses."""
 
     @web.authenticated
@@ -85,10 +91,10 @@ class RendererHandler(WorkbenchAPIHandler):
         refresh = self.get_query_argument("refresh", "0")
         if refresh not in {"0", "1", "true", "false"}:
             raise web.HTTPError(400, "refresh must be 0 or 1")
-        backend = desktops(self.workbench).get(name)
+        backend = desktops(self.catalogue).get(name)
         if backend is None:
             raise web.HTTPError(404, f"No desktop named {name!r}")
-        if not running(self.workbench, name):
+        if not running(self.catalogue, name):
             raise web.HTTPError(
                 409, f"Desktop {name!r} is not running; start it to check its renderer"
             )
@@ -98,14 +104,10 @@ class RendererHandler(WorkbenchAPIHandler):
         self.write_json(report)
 
 
-def setup(app: WorkbenchApp) -> list[tuple[str, type, dict[str, Any]]]:
-    """Register the hook and return the handlers (relative to ``{base_url}workbench/``)."""
-
-    async def hook(name: str | None = None) -> dict[str, Any] | None:
-        return await desktop_renderer(app, name)
-
-    app.hooks["desktop_renderer"] = hook
+def desktop_handlers(catalogue: Catalogue) -> list[HandlerSpec]:
+    """The desktop routes, relative to ``{base_url}workbench/``."""
+    kwargs = {"catalogue": catalogue}
     return [
-        (r"api/desktops", DesktopListHandler, {}),
-        (r"api/desktops/(?P<name>[^/]+)/renderer", RendererHandler, {}),
+        (r"api/desktops", DesktopListHandler, kwargs),
+        (r"api/desktops/(?P<name>[^/]+)/renderer", RendererHandler, kwargs),
     ]

@@ -26,13 +26,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
+from typing import Any  # Any: detection details are JSON-like; traitlets kwargs
 
 from traitlets import Unicode, default
 
-from ..ides.noderange import satisfies
-from ..readiness import ReadinessProbe
-from .base import (
+from ..core.backend import (
     Backend,
     BackendError,
     Detection,
@@ -41,6 +39,8 @@ from .base import (
     find_executable,
     program_version,
 )
+from ..core.readiness import ReadinessProbe
+from .noderange import satisfies
 
 _CODE_SERVER_VERSION = re.compile(r"^(\d+\.\d+\.\d+)\s+\S+\s+with Code\s+(\S+)", re.M)
 

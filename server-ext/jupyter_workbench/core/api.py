@@ -12,14 +12,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any  # Any: JSON values are heterogeneous
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from ..supervisor import LOG_LINES, State
-from .base import WorkbenchAPIHandler
+from .catalogue import Catalogue
+from .handlers import HandlerSpec, WorkbenchAPIHandler
+from .supervisor import LOG_LINES, ManagedProcess, State
 
 _NAME = r"(?P<name>[^/]+)"
 
@@ -27,19 +28,23 @@ _NAME = r"(?P<name>[^/]+)"
 class _BackendHandler(WorkbenchAPIHandler):
     """Shared lookups for the per-backend routes."""
 
-    def managed(self, name: str) -> Any:
+    def initialize(self, catalogue: Catalogue, status_log_lines: int = 20) -> None:
+        """Bind the handler to the backend ``catalogue``."""
+        self.catalogue = catalogue
+        self.status_log_lines = status_log_lines
+
+    def managed(self, name: str) -> ManagedProcess:
         """The managed process of ``name``, or a 404 JSON error."""
-        managed = self.workbench.supervisor.get(name)
+        managed = self.catalogue.managed(name)
         if managed is None:
             raise web.HTTPError(404, f"No backend named {name!r}")
         return managed
 
     async def describe(self, name: str, *, full: bool) -> dict[str, Any]:
         """The catalogue entry of ``name`` (plus runtime status when ``full``)."""
-        app = self.workbench
-        backend = app.catalogue[name]
-        managed = app.supervisor.get(name)
-        detection = await app.detection(name)
+        backend = self.catalogue[name]
+        managed = self.managed(name)
+        detection = await self.catalogue.detection(name)
         entry: dict[str, Any] = {
             "name": name,
             "title": backend.title or name,
@@ -59,7 +64,7 @@ class _BackendHandler(WorkbenchAPIHandler):
             "raw_socket": backend.raw_socket,
         }
         if full:
-            entry.update(managed.status(log_tail=app.status_log_lines))
+            entry.update(managed.status(log_tail=self.status_log_lines))
             entry["detection"] = detection.to_json()
             entry.update(backend.extra_info())
         return entry
@@ -74,8 +79,8 @@ class BackendListHandler(_BackendHandler):
         refresh = self.get_query_argument("refresh", "0")
         if refresh not in {"0", "1", "true", "false"}:
             raise web.HTTPError(400, "refresh must be 0 or 1")
-        await self.workbench.detections(refresh=refresh in {"1", "true"})
-        entries = [await self.describe(name, full=False) for name in self.workbench.catalogue]
+        await self.catalogue.detections(refresh=refresh in {"1", "true"})
+        entries = [await self.describe(name, full=False) for name in self.catalogue]
         self.write_json({"backends": entries})
 
 
@@ -100,7 +105,7 @@ class BackendActionHandler(_BackendHandler):
             raise web.HTTPError(404, f"Unknown action {action!r}; use start, stop or restart")
         self.get_json_body_or_400()
         if action in {"start", "restart"}:
-            detection = await self.workbench.detection(name)
+            detection = await self.catalogue.detection(name)
             if not detection.available:
                 raise web.HTTPError(
                     409,
@@ -146,17 +151,18 @@ class NotFoundHandler(WorkbenchAPIHandler):
     post = put = delete = patch = get
 
 
-def backend_handlers() -> list[tuple[str, type, dict[str, Any]]]:
+def backend_handlers(catalogue: Catalogue, status_log_lines: int = 20) -> list[HandlerSpec]:
     """Handlers for the backend API, relative to ``base_url``."""
     api = "workbench/api"
+    kwargs = {"catalogue": catalogue, "status_log_lines": status_log_lines}
     return [
-        (url_path_join(api, "backends"), BackendListHandler, {}),
-        (url_path_join(api, "backends", _NAME), BackendHandler, {}),
-        (url_path_join(api, "backends", _NAME, "logs"), BackendLogsHandler, {}),
-        (url_path_join(api, "backends", _NAME, r"(?P<action>[^/]+)"), BackendActionHandler, {}),
+        (url_path_join(api, "backends"), BackendListHandler, kwargs),
+        (url_path_join(api, "backends", _NAME), BackendHandler, kwargs),
+        (url_path_join(api, "backends", _NAME, "logs"), BackendLogsHandler, kwargs),
+        (url_path_join(api, "backends", _NAME, r"(?P<action>[^/]+)"), BackendActionHandler, kwargs),
     ]
 
 
-def fallback_handlers() -> list[tuple[str, type, dict[str, Any]]]:
+def fallback_handlers() -> list[HandlerSpec]:
     """A JSON 404 for unknown API paths (registered after every feature)."""
     return [(r"workbench/api/.*", NotFoundHandler, {})]

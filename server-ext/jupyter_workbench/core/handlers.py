@@ -3,34 +3,36 @@
 Every route requires Jupyter's authentication and authorization (resource
 ``workbench``); errors are answered as JSON ``{"error": {"status", "message"}}``
 with a 4xx status for bad input, never a bare 500 page.
+
+Handlers receive their collaborators (the catalogue, the GPU monitor, …) as typed keyword
+arguments of ``initialize()``, given in the handler's URL spec by the feature that
+registers it, not through the extension app.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any  # Any: JSON values and tornado's error kwargs are heterogeneous
 
 from jupyter_server.base.handlers import APIHandler
-from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 #: The authorization resource name used by all Workbench handlers.
 AUTH_RESOURCE = "workbench"
 
 
-class WorkbenchAPIHandler(ExtensionHandlerMixin, APIHandler):
-    """JSON API handler bound to the Workbench extension app.
+#: A tornado URL spec: (pattern, handler class, ``initialize()`` keyword arguments).
+HandlerSpec = tuple[str, type, dict[str, Any]]
+
+
+class WorkbenchAPIHandler(APIHandler):
+    """JSON API handler of the Workbench.
 
     Subclasses decorate their verbs with ``@web.authenticated`` and
     ``@authorized`` (from :mod:`jupyter_server.auth.decorator`).
     """
 
     auth_resource = AUTH_RESOURCE
-
-    @property
-    def workbench(self) -> Any:
-        """The running :class:`~jupyter_workbench.app.WorkbenchApp`."""
-        return self.extensionapp
 
     def get_json_body_or_400(self, *, required: bool = False) -> dict[str, Any]:
         """Parse the request body as a JSON object, answering 400 when it is not one."""

@@ -11,7 +11,7 @@ with an upgrade hint rather than started on a TCP port. An admin who accepts a p
 every user of the node can reach sets ``c.RStudioBackend.loopback_fallback = True``: it
 then listens on ``--www-address=127.0.0.1 --www-port=<port>``, the port chosen by the
 kernel and verified to be rserver's before the supervisor bridges the unix socket to it
-(:mod:`jupyter_workbench.loopback`).
+(:mod:`jupyter_workbench.core.loopback`).
 Each session gets a private data directory, an sqlite database config and its own
 cookie key.
 
@@ -25,16 +25,12 @@ import getpass
 import os
 import re
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any  # Any: proxy options and version specs are JSON-like config
 
 from traitlets import Bool, Dict, Int, List, Unicode, default
-from traitlets.config import LoggingConfigurable
+from traitlets.config import Configurable, LoggingConfigurable
 
-from ..ides.keyfiles import fix_hint, unreadable_files
-from ..ides.rewrite import location_rewriter
-from ..loopback import reserve_loopback_port
-from ..readiness import ReadinessProbe
-from .base import (
+from ..core.backend import (
     Backend,
     BackendError,
     Detection,
@@ -43,9 +39,10 @@ from .base import (
     find_executable,
     program_version,
 )
-
-if TYPE_CHECKING:
-    from ..app import WorkbenchApp
+from ..core.loopback import reserve_loopback_port
+from ..core.readiness import ReadinessProbe
+from .keyfiles import fix_hint, unreadable_files
+from .rewrite import location_rewriter
 
 RSERVER_CANDIDATES = ("rserver", "/usr/lib/rstudio-server/bin/rserver")
 OPTIONAL_FLAGS = (
@@ -240,20 +237,20 @@ class RStudioBackend(Backend):
         )
 
 
-def rstudio_backends(app: WorkbenchApp) -> list[Backend]:
+def rstudio_backends(parent: Configurable) -> list[Backend]:
     """The default RStudio tile, plus one per configured R version."""
-    config = WorkbenchRStudio(parent=app)
-    backends: list[Backend] = [RStudioBackend(parent=app)]
+    config = WorkbenchRStudio(parent=parent)
+    backends: list[Backend] = [RStudioBackend(parent=parent)]
     for spec in config.versions:
         try:
             backends.append(
                 RStudioBackend(
-                    parent=app,
+                    parent=parent,
                     name=spec["name"],
                     title=spec.get("title", spec["name"]),
                     r_path=spec.get("r_path", ""),
                 )
             )
         except (KeyError, Exception) as err:  # a bad entry must not stop the server
-            app.log.error("[workbench] ignoring RStudio version %r: %s", spec, err)
+            config.log.error("[workbench] ignoring RStudio version %r: %s", spec, err)
     return backends

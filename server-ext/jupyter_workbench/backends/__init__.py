@@ -1,1 +1,0 @@
-"""Backends: what the supervisor runs and jupyter-server-proxy proxies."""

@@ -1,0 +1,2 @@
+"""Admin-defined backends (``c.WorkbenchApp.backends``): ``backend`` (:class:`CommandBackend`),
+``plugin`` (:class:`~.plugin.CustomFeature`, what the app wires)."""

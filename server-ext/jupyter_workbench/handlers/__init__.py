@@ -1,1 +1,0 @@
-"""REST and WebSocket handlers of the Workbench server extension."""
