@@ -1,4 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
+import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { Page, Request } from '@playwright/test';
 
 import { expect, test } from './fixtures';
@@ -13,6 +14,7 @@ import { expect, test } from './fixtures';
 const GPU_PORT = Number(process.env.WORKBENCH_UI_GPU_PORT || 8889);
 const STATIC = '/lab/extensions/@jupyter-workbench/gpu/static/';
 const LAUNCHER_PLUGIN = '@jupyter-workbench/launcher:plugin';
+const GPU_PLUGIN = '@jupyter-workbench/gpu:plugin';
 
 async function openPanel(page: Page) {
   await page.evaluate(async () => {
@@ -215,7 +217,11 @@ test.describe('GPU panel on a replayed H100 MIG capture', () => {
     await expect(processes).toHaveCount(3);
     await expect(processes.last()).toContainText('21198');
     await expect(processes.last()).toContainText('./gpu_burn');
-    await expect(processes.last()).toContainText('7484 MiB');
+    await expect(processes.last()).toContainText('7.3 GiB');
+    await expect(processes.last().locator('td').nth(2)).toHaveAttribute(
+      'title',
+      '7484 MiB'
+    );
 
     // Status bar: the GPU, its MIG slices, memory in use and the verdict dot.
     const status = page.locator('.jp-WorkbenchGpu-status');
@@ -251,9 +257,19 @@ test.describe('GPU panel on a replayed H100 MIG capture', () => {
     // The slice (GPU instance) of each process, readable too.
     const processes = card.locator('.jp-WorkbenchGpu-processes');
     await expect(processes.locator('th').nth(3)).toHaveText('Slice');
+    // Memory and slice cells show their whole (short) text at this width.
+    const memoryCells = processes.locator('tbody tr td:nth-child(3)');
+    expect(
+      await memoryCells.evaluateAll(nodes =>
+        nodes
+          .filter(node => node.scrollWidth > node.clientWidth)
+          .map(node => node.textContent)
+      )
+    ).toEqual([]);
     const slices = processes.locator('td.jp-WorkbenchGpu-slice');
     await expect(slices).toHaveCount(3);
-    await expect(slices.last()).toHaveText('3g.40gb · GI 2');
+    await expect(slices.last()).toHaveText('3g.40gb');
+    await expect(slices.last()).toHaveAttribute('title', '3g.40gb · GI 2');
     expect(
       await slices.evaluateAll(
         nodes =>
@@ -274,6 +290,9 @@ test.describe('GPU panel on a replayed H100 MIG capture', () => {
     await expect(
       details.locator('[data-detail="xid"] dd span')
     ).toHaveAttribute('title', /NVML only/);
+    await card.screenshot({
+      path: test.info().outputPath('gpu-card-default-width.png')
+    });
   });
 
   test('charts are anchored to the limits and show values on hover', async ({
@@ -304,39 +323,37 @@ test.describe('GPU panel on a replayed H100 MIG capture', () => {
   });
 
   test('the window picker switches the history and keeps the setting in sync', async ({
-    page,
-    baseURL
+    page
   }) => {
     const panel = await openPanel(page);
     const picker = panel.getByRole('combobox', { name: 'History' });
     await expect(picker).toHaveValue('1h');
+    const setting = () =>
+      page.evaluate(async id => {
+        const registry = (await window.galata.getPlugin(
+          '@jupyterlab/apputils-extension:settings'
+        )) as ISettingRegistry;
+        return (await registry.get(id, 'historyWindow')).composite;
+      }, GPU_PLUGIN);
     const history = page.waitForRequest(request =>
       request.url().includes('/workbench/api/gpu/history?window=24h')
     );
     await picker.selectOption('24h');
     await history;
-    const setting = async () => {
-      const answer = await page.request.get(
-        `${baseURL}/lab/api/settings/@jupyter-workbench/gpu:plugin`
-      );
-      return (await answer.json()).settings?.historyWindow;
-    };
     await expect.poll(setting).toBe('24h');
-    // A change of the setting elsewhere (Settings editor, another tab) shows in the panel.
+
+    // A change of the setting elsewhere (the Settings editor) shows in the panel.
     const back = page.waitForRequest(request =>
       request.url().includes('/workbench/api/gpu/history?window=1h')
     );
-    const saved = await page.request.put(
-      `${baseURL}/lab/api/settings/@jupyter-workbench/gpu:plugin`,
-      { data: { raw: '{"historyWindow": "1h"}' } }
-    );
-    expect(saved.status()).toBe(204);
-    await page.reload();
-    const reopened = await openPanel(page);
-    await expect(
-      reopened.getByRole('combobox', { name: 'History' })
-    ).toHaveValue('1h');
+    await page.evaluate(async id => {
+      const registry = (await window.galata.getPlugin(
+        '@jupyterlab/apputils-extension:settings'
+      )) as ISettingRegistry;
+      await registry.set(id, 'historyWindow', '1h');
+    }, GPU_PLUGIN);
     await back;
+    await expect(picker).toHaveValue('1h');
   });
 
   test('charts re-theme live on a theme switch', async ({ page }) => {

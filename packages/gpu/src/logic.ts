@@ -292,13 +292,15 @@ export function formatDate(iso: string): string {
 
 /**
  * Rows of the processes table: pid, name, memory, MIG slice (in MIG mode) and the
- * Jupyter kernel if any.
+ * Jupyter kernel if any; the `…Short` forms fit the default sidebar width.
  */
 export function processRows(gpu: IGpu): Array<{
   pid: string;
   name: string;
   memory: string;
+  memoryShort: string;
   slice: string;
+  sliceShort: string;
   kernel: string;
 }> {
   return gpu.processes.map(proc => ({
@@ -308,7 +310,12 @@ export function processRows(gpu: IGpu): Array<{
       proc.used_memory_mib === null || proc.used_memory_mib === undefined
         ? 'N/A'
         : `${proc.used_memory_mib} MiB`,
+    memoryShort:
+      proc.used_memory_mib === null || proc.used_memory_mib === undefined
+        ? 'N/A'
+        : shortMiB(proc.used_memory_mib),
     slice: processSlice(gpu, proc.gpu_instance_id ?? null),
+    sliceShort: processSlice(gpu, proc.gpu_instance_id ?? null).split(' · ')[0],
     kernel: proc.kernel ? proc.kernel.name : ''
   }));
 }

@@ -133,7 +133,6 @@ export function WindowPicker(
     <label className="jp-WorkbenchGpu-window">
       <span>{trans.__('History')}</span>
       <select
-        className="jp-mod-styled"
         value={value}
         onChange={event =>
           onChange(event.currentTarget.value as GpuHistoryWindow)
@@ -469,9 +468,14 @@ function GpuProcesses(props: IGpuProps): JSX.Element {
             <tr>
               <th>{trans.__('PID')}</th>
               <th>{trans.__('Process')}</th>
-              <th>{trans.__('Memory')}</th>
+              <th className="jp-WorkbenchGpu-memoryColumn">
+                {trans.__('Memory')}
+              </th>
               {slices && (
-                <th title={trans.__('The MIG slice (GPU instance) it runs on')}>
+                <th
+                  className="jp-WorkbenchGpu-sliceColumn"
+                  title={trans.__('The MIG slice (GPU instance) it runs on')}
+                >
                   {trans.__('Slice')}
                 </th>
               )}
@@ -483,10 +487,10 @@ function GpuProcesses(props: IGpuProps): JSX.Element {
               <tr key={proc.pid}>
                 <td title={proc.pid}>{proc.pid}</td>
                 <td title={proc.name}>{proc.name}</td>
-                <td title={proc.memory}>{proc.memory}</td>
+                <td title={proc.memory}>{proc.memoryShort}</td>
                 {slices && (
                   <td className="jp-WorkbenchGpu-slice" title={proc.slice}>
-                    {proc.slice}
+                    {proc.sliceShort}
                   </td>
                 )}
                 {kernels && <td title={proc.kernel}>{proc.kernel}</td>}

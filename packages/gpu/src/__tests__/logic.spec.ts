@@ -129,7 +129,9 @@ describe('formatting values and N/A reasons', () => {
       pid: '1188',
       name: 'N/A',
       memory: 'N/A',
+      memoryShort: 'N/A',
       slice: '',
+      sliceShort: '',
       kernel: ''
     });
     const withKernel = edited(h100, {});
@@ -138,7 +140,9 @@ describe('formatting values and N/A reasons', () => {
       pid: '21180',
       name: '/root/tools/memhog',
       memory: '2296 MiB',
+      memoryShort: '2.2 GiB',
       slice: '3g.40gb · GI 2',
+      sliceShort: '3g.40gb',
       kernel: 'python3'
     });
   });

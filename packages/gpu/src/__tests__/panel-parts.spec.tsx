@@ -210,6 +210,7 @@ describe('MIG slices and processes', () => {
       '.jp-WorkbenchGpu-processes tbody tr td.jp-WorkbenchGpu-slice'
     ) as HTMLElement;
     expect(cell.textContent).toBe('GI 7');
+    expect(cell.title).toBe('GI 7');
   });
 });
 

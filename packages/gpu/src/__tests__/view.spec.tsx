@@ -123,9 +123,11 @@ describe('GPU card', () => {
         .getAllByRole('columnheader')
         .map(th => th.textContent)
     ).toEqual(['PID', 'Process', 'Memory', 'Slice']);
-    expect(processes[2].textContent).toBe(
-      '21198./gpu_burn7484 MiB3g.40gb · GI 2'
-    );
+    // Short memory and slice, the exact ones in the tooltips.
+    expect(processes[2].textContent).toBe('21198./gpu_burn7.3 GiB3g.40gb');
+    const cells = processes[2].querySelectorAll('td');
+    expect((cells[2] as HTMLElement).title).toBe('7484 MiB');
+    expect((cells[3] as HTMLElement).title).toBe('3g.40gb · GI 2');
     expect(screen.getByText(/^Driver 590\.48\.01 · CUDA 13\.1/)).toBeTruthy();
   });
 
