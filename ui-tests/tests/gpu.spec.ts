@@ -290,9 +290,12 @@ test.describe('GPU panel on a replayed H100 MIG capture', () => {
     await expect(
       details.locator('[data-detail="xid"] dd span')
     ).toHaveAttribute('title', /NVML only/);
-    await card.screenshot({
-      path: test.info().outputPath('gpu-card-default-width.png')
-    });
+    // For a look at the default width (test-results/…).
+    for (const part of ['migBox', 'processBox', 'details']) {
+      await card.locator(`.jp-WorkbenchGpu-${part}`).screenshot({
+        path: test.info().outputPath(`default-width-${part}.png`)
+      });
+    }
   });
 
   test('charts are anchored to the limits and show values on hover', async ({
