@@ -411,7 +411,7 @@ function MigSlices(props: IGpuProps): JSX.Element {
       <table className="jp-WorkbenchGpu-mig">
         <thead>
           <tr>
-            <th>{trans.__('Slice')}</th>
+            <th title={trans.__('MIG device index')}>#</th>
             <th>{trans.__('Profile')}</th>
             <th>{trans.__('Memory')}</th>
           </tr>
