@@ -41,25 +41,28 @@ export WORKBENCH_HUB_PYTHON := $(HUB_VENV)/bin/python
 APT_PACKAGES := chromium tigervnc-standalone-server tigervnc-tools openbox xterm twm \
 	x11-utils x11-xserver-utils xclip xdotool mesa-utils xserver-xorg-core \
 	xserver-xorg-video-dummy prometheus libkrb5-dev ripgrep websockify fonts-dejavu-core \
-	dbus-x11 xauth make gcc g++ libx11-dev python3
+	dbus-x11 xauth make gcc g++ libx11-dev python3 curl \
+	xfce4-session xfwm4 xfce4-panel xfdesktop4 xfce4-terminal thunar \
+	cmake libturbojpeg0-dev libxext-dev libxtst-dev libgl-dev libglu1-mesa-dev libegl-dev \
+	libopengl-dev libxcb1-dev libxcb-keysyms1-dev libxcb-glx0-dev libxv-dev libx11-xcb-dev
 
 LABEXT_DIR := $(ROOT)/server-ext/jupyter_workbench/labextensions/@jupyter-workbench
 TS_SOURCES := $(shell find packages/*/src packages/*/style packages/*/schema packages/*/package.json -type f 2>/dev/null)
 
 .PHONY: help bootstrap start test lint lint-types lint-fix jest pytest galata check-wheel build kube-tools \
-	bench-desktop bench-ides bench-gpu bench device-check-prep clean
+	bench-desktop bench-ides bench-gpu bench-3d bench device-check-prep fetch-virtualgl clean
 
 help:
 	@echo "make start   bootstrap everything and open JupyterLab with the Workbench (port $(PORT))"
 	@echo "make test    bootstrap everything and run every test (lint, jest, pytest, Galata, wheel)"
 	@echo "make kube-tools  helm, the Zero-to-JupyterHub chart and the hub venv for tests/kube"
-	@echo "make bench   run the benchmarks (bench-desktop, bench-ides, bench-gpu)"
+	@echo "make bench   run the benchmarks (bench-desktop, bench-ides, bench-gpu, bench-3d)"
 
 # ---------------------------------------------------------------- bootstrap
 $(STAMPS):
 	mkdir -p $(STAMPS)
 
-$(STAMPS)/apt: | $(STAMPS)
+$(STAMPS)/apt: Makefile | $(STAMPS)
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages: $$missing"; \
@@ -137,7 +140,38 @@ $(HUB_VENV_STAMP): $(Z2JH_CHART)/values.schema.json
 
 kube-tools: $(HELM) $(Z2JH_CHART)/values.schema.json $(HUB_VENV_STAMP)
 
-bootstrap: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/code-server $(STAMPS)/labextensions
+bootstrap: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/code-server $(STAMPS)/virtualgl \
+	$(STAMPS)/labextensions
+
+# ---------------------------------------------------------------- public artefacts
+# Third-party artefacts a build needs (source tarballs, charts) come from their public homes,
+# verified by sha256 and kept in $(CACHE). ../shared, when it sits beside the repository, is an
+# offline cache of the same files: this Makefile (and nothing else in the repo) takes them from
+# there instead of downloading. Tests never read it: their fixtures live in the repo.
+CACHE := $(TOOLS)/cache
+OFFLINE := $(ROOT)/../shared
+# $(call fetch-artefact,DEST,SHA256,URL,OFFLINE_COPY[,--gunzipped])
+fetch-artefact = bash $(ROOT)/scripts/fetch-artefact.sh $(5) $(1) $(2) $(3) $(4)
+
+VIRTUALGL_VERSION := 3.1.4
+VIRTUALGL_TARBALL := $(CACHE)/virtualgl-$(VIRTUALGL_VERSION).tar.gz
+# sha256 of the gunzipped tarball: `git archive --prefix=virtualgl-3.1.4/` of tag 3.1.4
+# (commit c041878557cb), the same tar in GitHub's tag archive and in the offline copy
+# (vendor/virtualgl-3.1.4.tar.gz, made with gzip -n -9), whichever gzip compressed it.
+VIRTUALGL_TAR_SHA256 := 47bf827cda439a26329037c0bc735cd1458033ba91ce08dddb029b9ebd4faf37
+
+$(VIRTUALGL_TARBALL):
+	$(call fetch-artefact,$@,$(VIRTUALGL_TAR_SHA256),\
+		https://github.com/VirtualGL/virtualgl/archive/refs/tags/$(VIRTUALGL_VERSION).tar.gz,\
+		$(OFFLINE)/vendor/virtualgl-$(VIRTUALGL_VERSION).tar.gz,--gunzipped)
+
+# The verified VirtualGL source tarball in $(CACHE).
+fetch-virtualgl: $(VIRTUALGL_TARBALL)
+
+# VirtualGL built from the verified source into .tools/, unless a vglrun is installed already.
+$(STAMPS)/virtualgl: scripts/install-virtualgl.sh $(VIRTUALGL_TARBALL) | $(STAMPS) $(STAMPS)/apt
+	VIRTUALGL_TARBALL=$(VIRTUALGL_TARBALL) bash scripts/install-virtualgl.sh --if-missing $(TOOLS)
+	touch $@
 
 # ---------------------------------------------------------------- run
 start: bootstrap
@@ -156,6 +190,8 @@ lint: lint-types
 	ruff format --check server-ext bench ui-tests
 	cd server-ext && mypy
 	npm run lint
+	bash scripts/check-no-shared.sh
+	bash scripts/check-lockfile.sh
 
 # The TypeScript types of the wire contract must be those its JSON Schemas generate.
 lint-types:
@@ -189,6 +225,10 @@ device-check-prep: bootstrap
 	rm -rf .device && mkdir -p .device
 	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(PY) -m build --wheel --outdir .device server-ext
 	$(PY) -m pip download -q --no-deps --only-binary=:all: -d .device "nvidia-ml-py>=12"
+	# The 3D path: VirtualGL as make built it, and the libturbojpeg it links to.
+	vgl=$$( [ -d $(TOOLS)/VirtualGL ] && echo $(TOOLS)/VirtualGL || echo /opt/VirtualGL ); \
+	cp -a $$vgl .device/VirtualGL && rm -f .device/VirtualGL/build.log
+	mkdir -p .device/lib && cp -L /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0 .device/lib/
 
 # ---------------------------------------------------------------- benchmarks
 bench-desktop: bootstrap
@@ -200,7 +240,10 @@ bench-ides: bootstrap
 bench-gpu: bootstrap
 	$(PY) bench/gpu/run.py
 
-bench: bench-desktop bench-ides bench-gpu
+bench-3d: bootstrap
+	$(PY) bench/3d/run.py
+
+bench: bench-desktop bench-ides bench-gpu bench-3d
 
 clean:
 	rm -rf $(STAMPS) $(HUB_VENV) $(LABEXT_DIR) packages/*/lib packages/*/tsconfig.tsbuildinfo server-ext/dist .device

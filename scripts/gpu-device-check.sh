@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # GPU device check (issue 5): run on a lent GPU machine, never in `make test`.
 #
-#   make device-check-prep                  # here: .device/ = our wheel + nvidia-ml-py's
+#   make device-check-prep                  # here: .device/ = our wheel + nvidia-ml-py's,
+#                                           # VirtualGL (built by make) + libturbojpeg
 #   device run: bash scripts/gpu-device-check.sh   (carry [".device"], timeout ~480 s)
+#
+# The 3D path (issue 10): VirtualGL's EGL back end on the real NVIDIA device, through the
+# server's own mode selection and renderer report (the renderer must be NVIDIA and
+# accelerated, the GLX vendor VirtualGL), then glxspheres64 for a fixed number of frames on
+# the GPU (vglrun -d egl0) and on llvmpipe (Xvnc's own GLX) in the same run. It needs an X
+# server with GLX on the device (TigerVNC Xvnc, else Xvfb); without one the step says so.
 #
 # On the GPU machine (no network): installs the wheel (no Node, no build), runs
 # `jupyter workbench gpu --json` on the real GPU (NVML path), the CUDA check, saves
@@ -73,6 +80,64 @@ for _ in range(20):
     t = time.perf_counter(); source.sample(); times.append((time.perf_counter() - t) * 1000)
 print(f"{type(source).__name__}: median {statistics.median(times):.2f} ms, max {max(times):.2f} ms per sample (20 samples)")
 PY
+
+step "3D: VirtualGL's EGL back end on the NVIDIA device"
+VGL="$ROOT/.device/VirtualGL"
+if [ ! -x "$VGL/bin/vglrun" ]; then
+  note_fail "no VirtualGL in .device/ (make device-check-prep builds and carries it)"
+else
+  # The faker's libdir is baked into .vglrun.vars64 as the build machine's path: put the
+  # carried one (and the carried libturbojpeg) on the loader path instead.
+  export LD_LIBRARY_PATH="$VGL/lib:$VGL/lib64:$ROOT/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  "$VGL/bin/vglrun" --version
+  ls /usr/share/glvnd/egl_vendor.d/ /etc/glvnd/egl_vendor.d/ 2>/dev/null
+  "$VGL/bin/eglinfo" -e 2>&1 | head -20 || true
+  X2D="$(command -v Xvnc || command -v Xvfb || true)"
+  if [ -z "$X2D" ]; then
+    note_fail "no X server with GLX (Xvnc or Xvfb) on the device: the 3D path was not run"
+  else
+    GLXINFO="$(command -v glxinfo || echo "$VGL/bin/glxinfo")"
+    # -displayfd writes the display number to fd 9: here a plain file.
+    case "$X2D" in
+      *Xvnc) "$X2D" -geometry 1280x720 -depth 24 -rfbport -1 -SecurityTypes None -nolisten tcp \
+               -displayfd 9 9>"$WORK/x2d.fd" >"$OUT/x2d.log" 2>&1 & ;;
+      *) "$X2D" -screen 0 1280x720x24 -nolisten tcp -displayfd 9 9>"$WORK/x2d.fd" \
+           >"$OUT/x2d.log" 2>&1 & ;;
+    esac
+    X2D_PID=$!
+    for _ in $(seq 100); do [ -s "$WORK/x2d.fd" ] && break; sleep 0.1; done
+    D=":$(tr -d '[:space:]' < "$WORK/x2d.fd")"
+    echo "2D X server $X2D on $D"
+    timeout 120 env DISPLAY="$D" VGLRUN="$VGL/bin/vglrun" GLXINFO="$GLXINFO" "$PY" - <<'PY' | tee "$OUT/renderer-egl.json"
+import asyncio, json, os
+from jupyter_workbench.desktop import modes
+settings = modes.RenderingSettings(vglrun=os.environ["VGLRUN"], glxinfo=os.environ["GLXINFO"])
+selection = asyncio.run(modes.select_mode(settings))
+report = asyncio.run(modes.renderer_report(os.environ["DISPLAY"], None, selection, settings))
+report["summary"] = modes.summary(report)
+print(json.dumps(report, indent=1))
+PY
+    "$PY" - "$OUT/renderer-egl.json" <<'PY' || note_fail "the EGL back end did not render on the NVIDIA GPU through VirtualGL"
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("mode:", r["mode"], "| virtualgl:", r["virtualgl"], "| renderer:", r["renderer"], "| accelerated:", r["accelerated"], "|", r["summary"])
+ok = r["mode"] == "egl" and r["virtualgl"] is True and r["accelerated"] is True and "NVIDIA" in (r["renderer"] or "")
+sys.exit(0 if ok else 1)
+PY
+    step "3D: glxspheres64 (300 frames, 1280x720) on the GPU and on llvmpipe"
+    # stdbuf: its figures line by line (a run cut by the timeout still leaves them).
+    for run in "gpu:$VGL/bin/vglrun -d egl0" "llvmpipe:"; do
+      name="${run%%:*}"; prefix="${run#*:}"
+      # shellcheck disable=SC2086
+      timeout 90 env DISPLAY="$D" stdbuf -oL $prefix "$VGL/bin/glxspheres64" -fs -f 300 -bt 2 \
+        > "$OUT/glxspheres-$name.txt" 2>&1
+      echo "$name (exit $?): $(grep -E 'OpenGL Renderer' "$OUT/glxspheres-$name.txt" | head -1)"
+      grep -E 'frames/sec' "$OUT/glxspheres-$name.txt" | tail -3
+    done
+    grep -q "OpenGL Renderer: NVIDIA" "$OUT/glxspheres-gpu.txt" || note_fail "glxspheres64 under vglrun -d egl0 did not render on NVIDIA"
+    kill "$X2D_PID" 2>/dev/null
+  fi
+fi
 
 step "result"
 [ "$status" = 0 ] && echo "device check: OK" || echo "device check: FAILED (see the !! lines)"

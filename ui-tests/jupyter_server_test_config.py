@@ -70,9 +70,10 @@ c.VSCodeBackend.extensions_dir = os.path.join(
 )
 
 # Desktop profiles: the default one, a second one (several desktops at once) and one that
-# requires a GPU (fails here with its reason, as it should without VirtualGL).
+# requires a GPU (fails here with its reason, as it should without a GPU). The specs paint
+# the root window (xsetroot): openbox, whose root stays visible (XFCE's desktop covers it).
 c.WorkbenchDesktop.profiles = [
-    {"name": "desktop", "title": "Desktop"},
-    {"name": "desktop2", "title": "Second Desktop"},
+    {"name": "desktop", "title": "Desktop", "session": ["openbox-session"]},
+    {"name": "desktop2", "title": "Second Desktop", "session": ["openbox-session"]},
     {"name": "desktop3d", "title": "3D Desktop", "gpu": "require"},
 ]

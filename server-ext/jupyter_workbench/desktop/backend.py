@@ -66,13 +66,20 @@ _PROFILE_KEYS = {
     "environment",
     "depth",
 }
-#: Window managers tried, in order, when no session script is configured.
-FALLBACK_SESSIONS: tuple[tuple[str, ...], ...] = (
-    ("xfce4-session",),
-    ("openbox-session",),
-    ("xfwm4", "xterm"),
-    ("twm", "xterm"),
+#: Sessions tried, in order, when no session script is configured: a full desktop first,
+#: then bare window managers.
+FALLBACK_SESSIONS: tuple[str, ...] = ("xfce4-session", "openbox-session", "xfwm4", "twm")
+#: Full desktops (a panel, a terminal, a file manager). A bare window manager is started
+#: with a painted background and a terminal, so the first frame is never a black screen.
+FULL_DESKTOPS = frozenset({"xfce4-session"})
+#: Terminals a bare session opens (the first found), placed (USPosition: twm places it
+#: without asking the user to drag an outline).
+GREETING_TERMINALS: tuple[tuple[str, ...], ...] = (
+    ("xterm", "-geometry", "100x30+40+40"),
+    ("xfce4-terminal", "--geometry=100x30+40+40"),
 )
+#: The root window colour of a bare session.
+BARE_BACKGROUND = "#3a5f7d"
 #: Seconds after a desktop is first described running before its renderer is checked in
 #: the background (glxinfo loads llvmpipe: not while the first frame is on its way).
 RENDERER_CHECK_DELAY = 3.0
@@ -93,7 +100,8 @@ class WorkbenchDesktop(LoggingConfigurable):
         Keys: ``name`` (required, URL-safe), ``title``, ``description``, ``icon``,
         ``geometry`` (``WxH``, default :attr:`geometry`), ``session`` (command list or
         script path; default: ``~/.config/jupyter-workbench/xstartup``, else the first of
-        xfce4-session, openbox-session, xfwm4 + xterm, twm + xterm), ``gpu``
+        xfce4-session, openbox-session, xfwm4, twm; a bare window manager comes with a
+        background and a terminal), ``gpu``
         (``auto`` | ``software`` | ``require``), ``environment`` (dict), ``depth``.""",
     ).tag(config=True)
 
@@ -133,6 +141,14 @@ class WorkbenchDesktop(LoggingConfigurable):
         "",
         help="""VGL_DISPLAY for the EGL back end (egl0, egl1, … or /dev/dri/cardN).
         Empty: $WORKBENCH_VGL_DISPLAY when it names an EGL device, else egl0.""",
+    ).tag(config=True)
+
+    allow_software_egl = Bool(
+        False,
+        help="""Admit Mesa's software EGL device for the ``egl`` mode (VirtualGL's EGL back
+        end on llvmpipe: VirtualGL runs, nothing is accelerated). For tests and benches
+        of the VirtualGL path on machines without a GPU; off, a software EGL device is
+        rejected as not a GPU.""",
     ).tag(config=True)
 
     vglrun = Unicode("vglrun", help="Name or path of VirtualGL's vglrun.").tag(config=True)
@@ -199,6 +215,7 @@ class WorkbenchDesktop(LoggingConfigurable):
             glxinfo=self.glxinfo,
             dri_dir=self.dri_dir,
             egl_vendor_dirs=list(self.egl_vendor_dirs),
+            allow_software_egl=self.allow_software_egl,
             source=source,
         )
 
@@ -487,16 +504,31 @@ def resolve_session(configured: list[str]) -> tuple[list[str] | None, str]:
     if os.path.isfile(user):
         argv = [user] if os.access(user, os.X_OK) else ["/bin/sh", user]
         return argv, USER_XSTARTUP
-    for programs in FALLBACK_SESSIONS:
-        found = [find_executable([program]) for program in programs]
-        if not all(found):
+    for program in FALLBACK_SESSIONS:
+        wm = find_executable([program])
+        if wm is None:
             continue
-        if len(found) == 1:
-            return [found[0]], programs[0]  # type: ignore[list-item]
-        wm, term = found
-        script = f"{shlex.quote(term)} & exec {shlex.quote(wm)}"  # type: ignore[arg-type]
-        return ["/bin/sh", "-c", script], " + ".join(programs)
+        if program in FULL_DESKTOPS:
+            return [wm], program
+        return bare_session(wm)
     return None, "none"
+
+
+def bare_session(wm: str) -> tuple[list[str], str]:
+    """A bare window manager's session: paint the background, open a terminal, run the WM."""
+    lines, parts = [], [os.path.basename(wm)]
+    xsetroot = find_executable(["xsetroot"])
+    if xsetroot:
+        lines.append(f"{shlex.quote(xsetroot)} -solid {shlex.quote(BARE_BACKGROUND)}")
+        parts.append("background")
+    for name, *args in GREETING_TERMINALS:
+        terminal = find_executable([name])
+        if terminal:
+            lines.append(shlex.join([terminal, *args]) + " &")
+            parts.append(name)
+            break
+    lines.append(f"exec {shlex.quote(wm)}")
+    return ["/bin/sh", "-c", "\n".join(lines)], " + ".join(parts)
 
 
 def _session_argv(value: Any) -> list[str]:

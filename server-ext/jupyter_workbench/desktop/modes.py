@@ -8,13 +8,17 @@ Modes, best first:
 ``egl``
     VirtualGL's EGL back end on a GPU device: ``vglrun`` present, a device node
     (``/dev/dri/card*``, ``renderD*``) or NVIDIA's EGL vendor file, confirmed by ``eglinfo``.
+    Mesa's software EGL device is not a GPU: it is admitted only when
+    ``allow_software_egl`` is set (tests and benches of VirtualGL itself).
 ``software``
     Mesa (llvmpipe) inside Xvnc's own GLX: always possible, never accelerated.
 
 An explicitly configured mode is honoured when its requirements are met; otherwise the
 selection falls back (to software) and says why. Whatever the selection, the renderer
 report comes from ``glxinfo -B`` run on the desktop's display (through ``vglrun`` in GPU
-modes), so the UI shows the renderer actually in use.
+modes), so the UI shows the renderer actually in use. The report keeps two facts apart:
+``virtualgl`` (the GLX server vendor is VirtualGL's faker) and ``accelerated`` (the
+renderer is not a software rasterizer).
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class RenderingSettings:
         glxinfo: Name or path of ``glxinfo``.
         dri_dir: Where GPU device nodes live.
         egl_vendor_dirs: glvnd EGL vendor directories (for ``10_nvidia.json``).
+        allow_software_egl: Admit Mesa's software EGL device for the EGL back end.
         source: Where ``requested``/``vgl_display`` came from (for the report).
     """
 
@@ -69,6 +74,7 @@ class RenderingSettings:
     egl_vendor_dirs: list[str] = field(
         default_factory=lambda: ["/usr/share/glvnd/egl_vendor.d", "/etc/glvnd/egl_vendor.d"]
     )
+    allow_software_egl: bool = False
     source: str = "default"
 
 
@@ -201,13 +207,15 @@ async def check_egl(
     if not vglrun:
         return "vglrun (VirtualGL) is not installed"
     evidence = gpu_device_evidence(settings)
-    if not evidence:
+    if not evidence and not settings.allow_software_egl:
         return (
             f"no GPU device node ({settings.dri_dir}/card*, renderD*) and no NVIDIA EGL "
             "vendor file (10_nvidia.json)"
         )
     eglinfo = find_tool(settings.eglinfo)
     if not eglinfo:
+        if not evidence:
+            return "eglinfo is not installed: no EGL device could be confirmed"
         warnings.append("eglinfo is not installed: the EGL device was not confirmed before use")
         return None
     code, out = await run_capture(
@@ -218,12 +226,21 @@ async def check_egl(
     if code is None:
         return f"eglinfo failed: {out.strip()[:200]}"
     sections = parse_eglinfo(out)
-    if not hardware_egl(sections):
-        seen = sorted({f"{s.get('vendor')} {s.get('driver', '')}".strip() for s in sections})
-        return "eglinfo found no hardware EGL device" + (
-            f" (only: {', '.join(seen)})" if seen else ""
+    if hardware_egl(sections):
+        return None
+    devices = [s for s in sections if s["section"].startswith("Device #")]
+    if settings.allow_software_egl and devices:
+        warnings.append(
+            "the EGL device is a software renderer, admitted by allow_software_egl: "
+            "VirtualGL runs, nothing is accelerated"
         )
-    return None
+        return None
+    seen = sorted({f"{s.get('vendor')} {s.get('driver', '')}".strip() for s in sections})
+    return (
+        "eglinfo found no hardware EGL device"
+        + (f" (only: {', '.join(seen)})" if seen else "")
+        + ": a software EGL device is not a GPU"
+    )
 
 
 async def select_mode(settings: RenderingSettings, gpu_policy: str = "auto") -> ModeSelection:
@@ -265,10 +282,17 @@ async def select_mode(settings: RenderingSettings, gpu_policy: str = "auto") -> 
     return selection
 
 
+#: The GLX server vendor string of VirtualGL's faker (what apps see under ``vglrun``).
+VIRTUALGL_GLX_VENDOR = "VirtualGL"
+#: Short names of the rendering modes for the summary line.
+MODE_LABELS = {"sidecar": "GLX", "egl": "EGL", "software": "software"}
+
+
 def parse_glxinfo(text: str) -> dict[str, Any]:
-    """The renderer facts in ``glxinfo -B`` output."""
+    """The renderer facts in ``glxinfo`` (or ``glxinfo -B``) output."""
     facts: dict[str, Any] = {}
     keys = {
+        "server glx vendor string": "glx_vendor",
         "OpenGL renderer string": "renderer",
         "OpenGL vendor string": "vendor",
         "OpenGL version string": "version",
@@ -311,7 +335,11 @@ async def renderer_report(
     settings: RenderingSettings,
     timeout: float = 20.0,
 ) -> dict[str, Any]:
-    """Run ``glxinfo -B`` on ``display`` (under vglrun in GPU modes) and describe the result."""
+    """Run ``glxinfo`` on ``display`` (under vglrun in GPU modes) and describe the result.
+
+    The full output, not ``-B``: only it has the GLX server vendor string, which tells
+    whether VirtualGL's faker answered (``virtualgl``), apart from ``accelerated``.
+    """
     report: dict[str, Any] = {
         "display": display,
         "mode": selection.mode,
@@ -320,6 +348,8 @@ async def renderer_report(
         "rejected": list(selection.rejected),
         "warnings": list(selection.warnings),
         "vgl_display": selection.vgl_display,
+        "virtualgl": None,
+        "glx_vendor": None,
         "renderer": None,
         "vendor": None,
         "version": None,
@@ -333,7 +363,7 @@ async def renderer_report(
     if not glxinfo:
         report["error"] = "glxinfo is not installed (apt install mesa-utils)"
         return report
-    argv = [*selection.vglrun_argv(), glxinfo, "-B"]
+    argv = [*selection.vglrun_argv(), glxinfo]
     env = {**selection.session_env(), "DISPLAY": display}
     if xauthority:
         env["XAUTHORITY"] = xauthority
@@ -345,8 +375,11 @@ async def renderer_report(
         report["error"] = f"glxinfo failed (exit {code}): {tail}"
         return report
     accelerated = is_accelerated(facts)
+    virtualgl = facts.get("glx_vendor") == VIRTUALGL_GLX_VENDOR
     report.update(
         {
+            "virtualgl": virtualgl,
+            "glx_vendor": facts.get("glx_vendor"),
             "renderer": facts.get("renderer"),
             "vendor": facts.get("vendor"),
             "version": facts.get("version"),
@@ -354,6 +387,11 @@ async def renderer_report(
             "accelerated": accelerated,
         }
     )
+    if selection.gpu and not virtualgl:
+        report["warnings"].append(
+            f"mode {selection.mode} runs glxinfo under vglrun, but the GLX server vendor is "
+            f"{facts.get('glx_vendor')!r}, not VirtualGL: VirtualGL is NOT in use"
+        )
     if selection.gpu and accelerated is False:
         report["warnings"].append(
             f"VirtualGL ({selection.mode}) is in use but the renderer is "
@@ -362,11 +400,27 @@ async def renderer_report(
     return report
 
 
+def short_renderer(renderer: str) -> str:
+    """``llvmpipe`` for ``llvmpipe (LLVM 15.0.6, 256 bits)``, ``NVIDIA H200`` for
+    ``NVIDIA H200/PCIe/SSE2``."""
+    return renderer.split(" (", 1)[0].split("/", 1)[0].strip() or renderer
+
+
 def summary(report: dict[str, Any] | None) -> str | None:
-    """One line for the UI badge, e.g. ``software · llvmpipe (LLVM 15.0.6, 256 bits)``."""
+    """One line for the UI badge: whether VirtualGL is in use, apart from acceleration.
+
+    ``VirtualGL (EGL) · NVIDIA H200``, ``VirtualGL (EGL) · llvmpipe, not accelerated``,
+    ``software · llvmpipe, not accelerated``, ``egl, VirtualGL not in use · llvmpipe, …``.
+    """
     if not report:
         return None
-    if report.get("error"):
-        return f"{report['mode']} · renderer unknown"
-    accel = "GPU" if report.get("accelerated") else "software"
-    return f"{accel} ({report['mode']}) · {report.get('renderer')}"
+    mode = report["mode"]
+    label = MODE_LABELS.get(mode, mode)
+    if report.get("error") or not report.get("renderer"):
+        return f"{label} · renderer unknown"
+    how = label
+    if mode in {"sidecar", "egl"}:
+        in_use = report.get("virtualgl")
+        how = f"VirtualGL ({label})" if in_use else f"{label}, VirtualGL not in use"
+    line = f"{how} · {short_renderer(report['renderer'])}"
+    return line if report.get("accelerated") else f"{line}, not accelerated"

@@ -10,15 +10,25 @@ import os
 import shutil
 import subprocess
 import time
+from pathlib import Path
 from typing import Any  # Any: snapshots are JSON-like trees
 
 from .model import empty_snapshot, snapshot_from_tree
 from .parse import parse_any, parse_xml
 from .smi_query import QUERY, merge_fast, parse_query_csv, query_argv
 
+#: The real capture shipped in the package (see ``captures/SOURCES.md``): an H100 in MIG mode.
+#: Replayed when ``GPUMonitor.source`` is ``"replay"`` and no ``replay_file`` is set.
+PACKAGED_CAPTURE = (
+    Path(__file__).parent / "captures" / "linux-x86_64__nvidia-h100-mig__590.48.01.txt"
+)
+
 
 class ReplaySource:
-    """Replays a saved ``nvidia-smi -q -x`` XML or capture file (for demos and tests)."""
+    """Replays a saved ``nvidia-smi -q -x`` XML or capture file (for demos and tests).
+
+    Its snapshots say what they are: ``"source": "replay"`` and ``"replay_of"``, the file's name.
+    """
 
     name = "replay"
 
@@ -36,13 +46,16 @@ class ReplaySource:
             self._error = f"cannot replay {self.path}: {err}"
 
     def sample(self) -> dict[str, Any]:
-        """The file's snapshot, stamped now."""
+        """The file's snapshot, stamped now, naming the replayed file."""
         if self._tree is None and self._error is None:
             self._load()
         if self._error:
-            return empty_snapshot(self.name, "error", self._error, time.time())
-        assert self._tree is not None
-        return snapshot_from_tree(self._tree, self.name, time.time())
+            snapshot = empty_snapshot(self.name, "error", self._error, time.time())
+        else:
+            assert self._tree is not None
+            snapshot = snapshot_from_tree(self._tree, self.name, time.time())
+        snapshot["replay_of"] = os.path.basename(self.path)
+        return snapshot
 
 
 class NvidiaSmiSource:

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import select
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+from desktop_helpers import DUMMY_XORG_CONF
+
+from jupyter_workbench.desktop import modes
 
 DOUBLES = Path(__file__).parent / "doubles"
+#: Where `make` builds VirtualGL when the machine has none (scripts/install-virtualgl.sh).
+REPO_TOOLS = Path(__file__).resolve().parents[3] / ".tools" / "bin"
 
 
 @pytest.fixture
@@ -65,9 +73,64 @@ def api(jp_fetch):
 
 
 @pytest.fixture
-def doubles_on_path(monkeypatch, tmp_path):
-    """Put the labelled vglrun/eglinfo doubles first on PATH; returns the vglrun log path."""
-    log = tmp_path / "vglrun.log"
-    monkeypatch.setenv("PATH", f"{DOUBLES}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("VGLRUN_DOUBLE_LOG", str(log))
-    return log
+def nvidia_eglinfo() -> str:
+    """The labelled double of NVIDIA's ``eglinfo`` (real Mesa output, one vendor string
+    edited): the NVIDIA EGL driver cannot run here."""
+    return str(DOUBLES / "eglinfo")
+
+
+@pytest.fixture
+def virtualgl(monkeypatch) -> str:
+    """A real VirtualGL ``vglrun`` (the one on PATH, else the one ``make`` built into
+    .tools/bin, which is then put on PATH); skips when none is installed."""
+    found = modes.find_tool("vglrun")
+    if found is None and (REPO_TOOLS / "vglrun").exists():
+        monkeypatch.setenv("PATH", f"{REPO_TOOLS}{os.pathsep}{os.environ['PATH']}")
+        found = modes.find_tool("vglrun")
+    if found is None:
+        pytest.skip("needs VirtualGL (make bootstrap builds it into .tools)")
+    version = subprocess.run([found, "--version"], capture_output=True, text=True, timeout=10)
+    assert version.stdout.startswith("VirtualGL v"), f"{found} is not VirtualGL: {version}"
+    return found
+
+
+@pytest.fixture
+def dummy_xorg(tmp_path):
+    """A real Xorg with the dummy driver (Mesa GLX): the 3D X server of the sidecar mode.
+    Yields its display."""
+    if os.geteuid() != 0 or not shutil.which("Xorg"):
+        pytest.skip("needs root and Xorg (xserver-xorg-core, xserver-xorg-video-dummy)")
+    conf = tmp_path / "dummy.conf"
+    conf.write_text(DUMMY_XORG_CONF)
+    log = tmp_path / "xorg.log"
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        [
+            "Xorg",
+            "-displayfd",
+            str(write_fd),
+            "-config",
+            str(conf),
+            "-noreset",
+            "-nolisten",
+            "tcp",
+            "-novtswitch",
+            "-sharevts",
+            "-logfile",
+            str(log),
+        ],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    os.close(write_fd)
+    try:
+        ready, _, _ = select.select([read_fd], [], [], 20)
+        number = os.read(read_fd, 16).decode().strip() if ready else ""
+        if not number:
+            pytest.fail("Xorg (dummy) did not start: " + log.read_text()[-800:])
+        yield f":{number}"
+    finally:
+        os.close(read_fd)
+        proc.terminate()
+        proc.wait(10)

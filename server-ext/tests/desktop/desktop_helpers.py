@@ -15,6 +15,35 @@ needs_xvnc = pytest.mark.skipif(
 
 RFB_BANNER = b"RFB 003.008\n"
 
+#: Xorg with the dummy driver and Mesa GLX: the 3D X server of the sidecar mode in tests.
+DUMMY_XORG_CONF = """\
+Section "ServerFlags"
+  Option "DontVTSwitch" "true"
+  Option "AutoAddDevices" "false"
+  Option "AutoAddGPU" "false"
+EndSection
+Section "Device"
+  Identifier "dummy"
+  Driver "dummy"
+  VideoRam 32768
+EndSection
+Section "Monitor"
+  Identifier "monitor"
+  HorizSync 5.0-1000.0
+  VertRefresh 5.0-200.0
+EndSection
+Section "Screen"
+  Identifier "screen"
+  Device "dummy"
+  Monitor "monitor"
+  DefaultDepth 24
+  SubSection "Display"
+    Depth 24
+    Virtual 1024 768
+  EndSubSection
+EndSection
+"""
+
 
 async def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):
     """Await ``predicate()`` (sync or async) until truthy; return its value or fail."""

@@ -1,6 +1,6 @@
 """TEST DOUBLE of the ``pynvml`` module (nvidia-ml-py), for tests only.
 
-It answers NVML calls with the values of a REAL capture from shared/fixtures/gpu (parsed by
+It answers NVML calls with the values of a REAL capture from tests/fixtures/gpu (parsed by
 our own parser), so the production NVML code path (jupyter_workbench.gpu.nvml) runs
 unchanged. Faults are injected per call: ``fail={"nvmlDeviceGetTemperature": NOT_SUPPORTED}``,
 ``fail_all=NOT_SUPPORTED`` (a vGPU guest), ``init_error=LIBRARY_NOT_FOUND``, ``lost={1}``.

@@ -23,7 +23,7 @@ import {
   worstVerdict
 } from '../logic';
 
-// Snapshots produced by the server's own parser from REAL captures in shared/fixtures/gpu
+// Snapshots produced by the server's own parser from REAL captures in server-ext/tests/fixtures/gpu
 // (see `_generated_by` in each file); the H100 one is a MIG capture, the P4 a vGPU guest.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const P4: IGpuSnapshot = require('./fixtures/tesla_p4.snapshot.json');

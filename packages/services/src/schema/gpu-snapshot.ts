@@ -20,6 +20,10 @@ export interface IGpuSnapshot {
    */
   source: string;
   /**
+   * With `source` `replay`: the file name of the replayed capture (a real capture, not this machine's GPU). Absent otherwise.
+   */
+  replay_of?: string;
+  /**
    * `ok`, or why there is nothing to show: `no-driver`, `no-gpu`, `error` (see `message`).
    */
   status: 'ok' | 'no-driver' | 'no-gpu' | 'error';

@@ -140,6 +140,8 @@ export const REQUIRED_KEYS: {
     'rejected',
     'warnings',
     'vgl_display',
+    'virtualgl',
+    'glx_vendor',
     'renderer',
     'vendor',
     'version',

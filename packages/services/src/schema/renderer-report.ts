@@ -12,7 +12,7 @@
 export type RenderingMode = 'sidecar' | 'egl' | 'software';
 
 /**
- * Which OpenGL renderer a running desktop really uses (`GET workbench/api/desktops/{name}/renderer[?refresh=1]`), from `glxinfo -B` run on its display (under vglrun in GPU modes). Also a desktop's `renderer` in its backend status.
+ * Which OpenGL renderer a running desktop really uses (`GET workbench/api/desktops/{name}/renderer[?refresh=1]`), from `glxinfo` run on its display (under vglrun in GPU modes). Also a desktop's `renderer` in its backend status.
  */
 export interface IRendererReport {
   /**
@@ -44,6 +44,14 @@ export interface IRendererReport {
    * VirtualGL's 3D display (`:0` of a sidecar X server, or an EGL device) in GPU modes; `null` in software mode.
    */
   vgl_display: string | null;
+  /**
+   * Whether VirtualGL interposes GLX in this desktop (the GLX server vendor string is `VirtualGL`); null when glxinfo did not run. Independent of `accelerated`: VirtualGL can run on a software renderer.
+   */
+  virtualgl: boolean | null;
+  /**
+   * The GLX server vendor string (`VirtualGL` under VirtualGL, e.g. `SGI` for Mesa's own GLX).
+   */
+  glx_vendor: string | null;
   /**
    * The OpenGL renderer string, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`; `null` when the check failed.
    */
