@@ -492,19 +492,10 @@ export interface IGpuSeries {
 }
 
 /**
- * A GPU as the server may send it: `utilization.memory` (memory-copy utilisation, in
- * percent) is sent by servers that read it; older ones leave it out.
- */
-type IGpuWithUtilization = IGpu & {
-  utilization?: { memory?: number | null } | null;
-};
-
-/**
  * The memory-copy (memory controller) utilisation in percent, `null` where not known.
  */
 export function memoryCopyUtilization(gpu: IGpu): number | null {
-  const value = (gpu as IGpuWithUtilization).utilization?.memory;
-  return typeof value === 'number' ? value : null;
+  return gpu.utilization?.memory ?? null;
 }
 
 /**

@@ -54,7 +54,9 @@ export function GpuView(props: GpuView.IProps): JSX.Element {
     !!snapshot && (snapshot.stalled || snapshot.status === 'error');
   return (
     <>
-      {snapshot?.source === 'replay' && <ReplayLabel trans={trans} />}
+      {snapshot?.source === 'replay' && (
+        <ReplayLabel trans={trans} file={snapshot.replay_of} />
+      )}
       <div className="jp-WorkbenchGpu-header">
         {snapshot
           ? trans.__(
@@ -176,15 +178,21 @@ export function streamLabel(
  * The label of a replayed capture (`GPUMonitor.source = "replay"`), so a demo is never
  * mistaken for this machine's GPU.
  */
-export function ReplayLabel(props: ITransProps): JSX.Element {
-  const { trans } = props;
+export function ReplayLabel(
+  props: ITransProps & {
+    /** The replayed capture's file name (the snapshot's `replay_of`). */
+    file?: string;
+  }
+): JSX.Element {
+  const { trans, file } = props;
+  const about = trans.__(
+    'The server replays a saved nvidia-smi capture (GPUMonitor.source = "replay"), for demos and tests.'
+  );
   return (
     <div
       className="jp-WorkbenchGpu-replay"
       role="note"
-      title={trans.__(
-        'The server replays a saved nvidia-smi capture (GPUMonitor.source = "replay"), for demos and tests.'
-      )}
+      title={file ? `${about}\n${trans.__('Capture: %1', file)}` : about}
     >
       {trans.__("Replay of a saved capture — not this machine's GPU")}
     </div>

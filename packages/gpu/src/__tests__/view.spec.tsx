@@ -252,6 +252,18 @@ describe('Replay label', () => {
     );
   });
 
+  it('names the replayed capture in its tooltip', () => {
+    const model = newModel();
+    renderModel(model);
+    const file = 'linux-x86_64__nvidia-h100-mig__590.48.01.txt';
+    act(() =>
+      model.setSnapshot({ ...H100, source: 'replay', replay_of: file })
+    );
+    expect(screen.getByRole('note').getAttribute('title')).toContain(
+      `Capture: ${file}`
+    );
+  });
+
   it('is absent for live data', () => {
     const model = newModel();
     renderModel(model);
