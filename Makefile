@@ -50,7 +50,7 @@ LABEXT_DIR := $(ROOT)/server-ext/jupyter_workbench/labextensions/@jupyter-workbe
 TS_SOURCES := $(shell find packages/*/src packages/*/style packages/*/schema packages/*/package.json -type f 2>/dev/null)
 
 .PHONY: help bootstrap start test lint lint-types lint-fix jest pytest galata check-wheel build kube-tools soak \
-	bench-desktop bench-ides bench-gpu bench-3d bench device-check-prep clean
+	bench-desktop bench-ides bench-gpu bench-3d bench device-check-prep fetch-virtualgl clean
 
 help:
 	@echo "make start   bootstrap everything and open JupyterLab with the Workbench (port $(PORT))"
@@ -87,11 +87,6 @@ $(STAMPS)/npm: package.json package-lock.json $(wildcard packages/*/package.json
 
 $(STAMPS)/code-server: scripts/install-code-server.sh | $(STAMPS)
 	bash scripts/install-code-server.sh $(TOOLS)
-	touch $@
-
-# VirtualGL 3.1.4 from source (not packaged by Debian) unless one is installed already.
-$(STAMPS)/virtualgl: scripts/install-virtualgl.sh | $(STAMPS) $(STAMPS)/apt
-	bash scripts/install-virtualgl.sh --if-missing $(TOOLS)
 	touch $@
 
 $(STAMPS)/labextensions: $(STAMPS)/npm $(STAMPS)/venv $(TS_SOURCES)
@@ -149,6 +144,36 @@ kube-tools: $(HELM) $(Z2JH_CHART)/values.schema.json $(HUB_VENV_STAMP)
 bootstrap: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/code-server $(STAMPS)/virtualgl \
 	$(STAMPS)/labextensions
 
+# ---------------------------------------------------------------- public artefacts
+# Third-party artefacts a build needs (source tarballs, charts) come from their public homes,
+# verified by sha256 and kept in $(CACHE). ../shared, when it sits beside the repository, is an
+# offline cache of the same files: this Makefile (and nothing else in the repo) takes them from
+# there instead of downloading. Tests never read it: their fixtures live in the repo.
+CACHE := $(TOOLS)/cache
+OFFLINE := $(ROOT)/../shared
+# $(call fetch-artefact,DEST,SHA256,URL,OFFLINE_COPY[,--gunzipped])
+fetch-artefact = bash $(ROOT)/scripts/fetch-artefact.sh $(5) $(1) $(2) $(3) $(4)
+
+VIRTUALGL_VERSION := 3.1.4
+VIRTUALGL_TARBALL := $(CACHE)/virtualgl-$(VIRTUALGL_VERSION).tar.gz
+# sha256 of the gunzipped tarball: `git archive --prefix=virtualgl-3.1.4/` of tag 3.1.4
+# (commit c041878557cb), the same tar in GitHub's tag archive and in the offline copy
+# (vendor/virtualgl-3.1.4.tar.gz, made with gzip -n -9), whichever gzip compressed it.
+VIRTUALGL_TAR_SHA256 := 47bf827cda439a26329037c0bc735cd1458033ba91ce08dddb029b9ebd4faf37
+
+$(VIRTUALGL_TARBALL):
+	$(call fetch-artefact,$@,$(VIRTUALGL_TAR_SHA256),\
+		https://github.com/VirtualGL/virtualgl/archive/refs/tags/$(VIRTUALGL_VERSION).tar.gz,\
+		$(OFFLINE)/vendor/virtualgl-$(VIRTUALGL_VERSION).tar.gz,--gunzipped)
+
+# The verified VirtualGL source tarball in $(CACHE).
+fetch-virtualgl: $(VIRTUALGL_TARBALL)
+
+# VirtualGL built from the verified source into .tools/, unless a vglrun is installed already.
+$(STAMPS)/virtualgl: scripts/install-virtualgl.sh $(VIRTUALGL_TARBALL) | $(STAMPS) $(STAMPS)/apt
+	VIRTUALGL_TARBALL=$(VIRTUALGL_TARBALL) bash scripts/install-virtualgl.sh --if-missing $(TOOLS)
+	touch $@
+
 # ---------------------------------------------------------------- run
 start: bootstrap
 	cd $(HOME) && jupyter lab --port $(PORT) --ip 127.0.0.1 $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
@@ -166,6 +191,8 @@ lint: lint-types
 	ruff format --check server-ext bench ui-tests
 	cd server-ext && mypy
 	npm run lint
+	bash scripts/check-no-shared.sh
+	bash scripts/check-lockfile.sh
 
 # The TypeScript types of the wire contract must be those its JSON Schemas generate.
 lint-types:

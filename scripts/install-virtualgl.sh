@@ -12,16 +12,13 @@
 # --if-missing: do nothing when a vglrun other than PREFIX's is installed (on PATH or in
 # /opt/VirtualGL/bin): `make` builds VirtualGL only for machines without one.
 #
-# Source: $VIRTUALGL_TARBALL when set, else ../shared/vendor/virtualgl-3.1.4.tar.gz next to
-# the repository (an offline cache; its sha256 is the one in shared/vendor/SOURCES.md),
-# else the 3.1.4 tag archive downloaded from VirtualGL's GitHub repository. Both are
-# `git archive` output of tag 3.1.4 (commit c041878557cb…): the uncompressed tar stream is
-# checked against a pinned sha256, so a different gzip of the same tree passes and nothing
-# else does. Idempotent: nothing is done when PREFIX/bin/vglrun already reports 3.1.4.
+# Source: $VIRTUALGL_TARBALL when set (the Makefile's `fetch-virtualgl` puts the verified
+# tarball there, from its offline cache or VirtualGL's GitHub release), else the 3.1.4 tag
+# archive downloaded from VirtualGL's GitHub repository. Both are `git archive` output of tag
+# 3.1.4 (commit c041878557cb…): the uncompressed tar stream is checked against a pinned
+# sha256, so a different gzip of the same tree passes and nothing else does. Idempotent: nothing is done when PREFIX/bin/vglrun already reports 3.1.4.
 set -euo pipefail
 VERSION=3.1.4
-#: sha256 of the gzip file in shared/vendor (gzip -n -9 of `git archive`), see SOURCES.md.
-SHA256_GZ=befbf786edf9b5971ebc8c78324b937c716da8bcbc1b58381d0187727ec21b2f
 #: sha256 of the uncompressed `git archive` tar of tag 3.1.4 (prefix virtualgl-3.1.4/).
 SHA256_TAR=47bf827cda439a26329037c0bc735cd1458033ba91ce08dddb029b9ebd4faf37
 URL="https://github.com/VirtualGL/virtualgl/archive/refs/tags/$VERSION.tar.gz"
@@ -67,16 +64,9 @@ fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/virtualgl-build.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 TARBALL="$WORK/virtualgl-$VERSION.tar.gz"
-CACHED="${VIRTUALGL_TARBALL:-$ROOT/../shared/vendor/virtualgl-$VERSION.tar.gz}"
-
-# The artefact: from the offline cache when there is one, else downloaded.
-if [ -f "$CACHED" ]; then
-  echo "VirtualGL $VERSION source from $CACHED"
-  cp "$CACHED" "$TARBALL"
-  if [ -z "${VIRTUALGL_TARBALL:-}" ]; then
-    echo "$SHA256_GZ  $TARBALL" | sha256sum --check --quiet - \
-      || { echo "sha256 mismatch for $CACHED (expected $SHA256_GZ)" >&2; exit 1; }
-  fi
+if [ -n "${VIRTUALGL_TARBALL:-}" ]; then
+  echo "VirtualGL $VERSION source from $VIRTUALGL_TARBALL"
+  cp "$VIRTUALGL_TARBALL" "$TARBALL"
 else
   echo "VirtualGL $VERSION source from $URL"
   curl --fail --location --silent --show-error --retry 3 -o "$TARBALL" "$URL"

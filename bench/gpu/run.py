@@ -30,10 +30,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "server-ext"))
-SHARED = Path(os.environ.get("WORKBENCH_SHARED_DIR") or REPO.parent / "shared")
+#: A real capture (an H100 in MIG mode) from the test fixtures; see their SOURCES.md.
 CAPTURE = (
-    SHARED
-    / "fixtures/gpu/nvidia-smi-captures/linux-x86_64__nvidia-h100-mig__590.48.01.txt"
+    REPO
+    / "server-ext/tests/fixtures/gpu/nvidia-smi-captures"
+    / "linux-x86_64__nvidia-h100-mig__590.48.01.txt"
 )
 
 

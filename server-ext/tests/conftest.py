@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import urllib.parse
 from pathlib import Path
@@ -17,14 +16,9 @@ pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 HERE = Path(__file__).parent
 PROGRAMS = HERE / "programs"
-
-
-def shared_dir() -> Path:
-    """The read-only shared/ folder with fixtures (env WORKBENCH_SHARED_DIR overrides)."""
-    env = os.environ.get("WORKBENCH_SHARED_DIR")
-    if env:
-        return Path(env)
-    return HERE.parent.parent.parent / "shared"
+#: Real third-party test data (GPU tool captures, Kubernetes schemas), with SOURCES.md and
+#: licences in each folder.
+FIXTURES = HERE / "fixtures"
 
 
 @pytest.fixture

@@ -481,10 +481,10 @@ test.describe('Remote desktop', () => {
     await expect(
       failed.locator('.jp-WorkbenchDesktop-overlay h2')
     ).toContainText('could not be started');
-    await expect(failed.locator('.jp-WorkbenchDesktop-message')).toContainText(
+    await expect(failed.locator('.jp-WorkbenchStart-message')).toContainText(
       'requires GPU rendering'
     );
-    await expect(failed.locator('.jp-WorkbenchDesktop-log')).toContainText(
+    await expect(failed.locator('.jp-WorkbenchStart-log')).toContainText(
       'requires GPU rendering'
     );
     // No WebSocket was opened for a desktop that did not start.

@@ -130,6 +130,53 @@ test.describe('Workbench launcher', () => {
     );
   });
 
+  test('a running backend is listed in the Running panel and stops from there', async ({
+    page,
+    request,
+    baseURL
+  }) => {
+    await launcherTile(page, 'hello').click();
+    const panel = page.locator('.jp-WorkbenchPanel[data-backend="hello"]');
+    await expect(panel).toHaveAttribute('data-phase', 'running', {
+      timeout: 30000
+    });
+
+    await page.sidebar.openTab('jp-running-sessions');
+    const sidebar = page.locator('#jp-running-sessions');
+    await expect(
+      sidebar.locator('.lm-AccordionPanel-title', { hasText: 'Workbench' })
+    ).toBeVisible();
+    const item = sidebar.locator(
+      '.jp-WorkbenchRunning-item[data-context="hello"]'
+    );
+    await expect(item.locator('.jp-RunningSessions-itemLabel')).toHaveText(
+      'Hello App'
+    );
+    await expect(item.locator('.jp-RunningSessions-itemDetail')).toHaveText(
+      'running'
+    );
+    await expect(item.locator('.jp-RunningSessions-icon')).toBeVisible();
+
+    // Activating the item brings its tab back to the front.
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('launcher:create');
+    });
+    const current = page.locator(
+      '.lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current'
+    );
+    await expect(current).not.toContainText('Hello App');
+    await item.locator('.jp-RunningSessions-itemLabel').click();
+    await expect(current).toContainText('Hello App');
+
+    // Its shutdown action stops the backend, and the list follows.
+    await item.locator('.jp-RunningSessions-itemShutdown').click();
+    await expect(item).toHaveCount(0, { timeout: 20000 });
+    await expect(panel).toHaveAttribute('data-phase', 'stopped');
+    const status = await (await request.get(`${baseURL}/${API}/hello`)).json();
+    expect(status.state).toBe('stopped');
+    expect(status.pid).toBeNull();
+  });
+
   test('commands are in the palette', async ({ page }) => {
     await page.keyboard.press('Control+Shift+C');
     await page.locator('.lm-CommandPalette-input').fill('Open Hello App');

@@ -17,13 +17,15 @@ import {
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import { ITranslator } from '@jupyterlab/translation';
 import { LabIcon, refreshIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
+import { ClipboardPanel } from './clipboard';
 import { keyChords } from './logic';
 import { DesktopViewer, IViewerSettings } from './viewer';
 
+export { ClipboardPanel } from './clipboard';
 export { DesktopViewer } from './viewer';
 export * from './logic';
 
@@ -93,7 +95,8 @@ function activate(
       backend,
       client: workbench.client,
       settings,
-      trans
+      translator,
+      progressInterval: () => workbench.progressInterval
     });
     const widget = new MainAreaWidget({ content });
     widget.id = `workbench-desktop-${backend.name}`;
@@ -101,7 +104,7 @@ function activate(
     widget.title.closable = true;
     widget.title.icon = Private.desktopIcon(backend);
     widget.addClass('jp-WorkbenchDesktop-host');
-    Private.addToolbar(widget, trans);
+    Private.addToolbar(widget, translator);
     void tracker.add(widget);
     app.shell.add(widget, 'main');
     app.shell.activateById(widget.id);
@@ -213,8 +216,9 @@ namespace Private {
    */
   export function addToolbar(
     widget: MainAreaWidget<DesktopViewer>,
-    trans: TranslationBundle
+    translator: ITranslator
   ): void {
+    const trans = translator.load('jupyter-workbench');
     const viewer = widget.content;
     const toolbar = widget.toolbar;
 
@@ -273,7 +277,7 @@ namespace Private {
       new ToolbarButton({
         label: trans.__('Clipboard'),
         tooltip: trans.__('Exchange text with the desktop clipboard'),
-        onClick: () => void showClipboard(viewer, trans)
+        onClick: () => void showClipboard(viewer, translator)
       })
     );
 
@@ -370,34 +374,19 @@ namespace Private {
    */
   async function showClipboard(
     viewer: DesktopViewer,
-    trans: TranslationBundle
+    translator: ITranslator
   ): Promise<void> {
-    const body = document.createElement('div');
-    body.className = 'jp-WorkbenchDesktop-clipboard';
-    const text = document.createElement('textarea');
-    text.rows = 8;
-    text.value = viewer.remoteClipboard;
-    text.setAttribute('aria-label', trans.__('Clipboard text'));
-    const hint = document.createElement('p');
-    hint.textContent = trans.__(
-      'This is the desktop clipboard. Edit it and press "Send to desktop" to paste it there.'
-    );
-    body.append(hint, text);
-    const onRemote = () => {
-      text.value = viewer.remoteClipboard;
-    };
-    viewer.changed.connect(onRemote);
+    const trans = translator.load('jupyter-workbench');
     const result = await showDialog({
       title: trans.__('Desktop clipboard'),
-      body: new Widget({ node: body }),
+      body: new ClipboardPanel({ source: viewer, translator }),
       buttons: [
         Dialog.cancelButton({ label: trans.__('Close') }),
         Dialog.okButton({ label: trans.__('Send to desktop') })
       ]
     });
-    viewer.changed.disconnect(onRemote);
-    if (result.button.accept) {
-      viewer.pasteToRemote(text.value);
+    if (result.button.accept && result.value !== null) {
+      viewer.pasteToRemote(result.value);
     }
   }
 }

@@ -2,14 +2,15 @@ import type RFB from '@novnc/novnc';
 import {
   desktopExtras,
   IBackendInfo,
-  IBackendStatus,
+  StartModel,
+  StartView,
   WorkbenchAPIError,
   WorkbenchClient
 } from '@jupyter-workbench/services';
-import { TranslationBundle } from '@jupyterlab/translation';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
-import { Widget } from '@lumino/widgets';
+import { PanelLayout, Widget } from '@lumino/widgets';
 
 import { installHiDpiResize, IResizableRFB } from './hidpi';
 import {
@@ -50,9 +51,9 @@ export type ConnectionState =
   | 'failed';
 
 /**
- * A remote desktop in a JupyterLab tab: starts the backend (progress, logs on failure),
- * then connects noVNC — loaded lazily — to the desktop's WebSocket, and reconnects with
- * backoff when the connection drops.
+ * A remote desktop in a JupyterLab tab: starts the backend (the shared start view:
+ * progress, logs and Retry on failure), then connects noVNC — loaded lazily — to the
+ * desktop's WebSocket, and reconnects with backoff when the connection drops.
  */
 export class DesktopViewer extends Widget {
   /**
@@ -63,21 +64,37 @@ export class DesktopViewer extends Widget {
     this.addClass('jp-WorkbenchDesktop');
     this.backend = options.backend;
     this._client = options.client;
-    this._trans = options.trans;
+    this._trans = options.translator.load('jupyter-workbench');
+    this._progressInterval = options.progressInterval ?? (() => undefined);
     this.settings = { ...options.settings };
     this.node.dataset.backend = this.backend.name;
     this.node.tabIndex = -1;
     this._screen = document.createElement('div');
     this._screen.className = 'jp-WorkbenchDesktop-screen';
-    this._overlay = document.createElement('div');
-    this._overlay.className = 'jp-WorkbenchDesktop-overlay';
-    this.node.append(this._screen, this._overlay);
+    this.start = new StartModel({
+      client: this._client,
+      name: this.backend.name,
+      title: this.backend.title,
+      pollInterval: this._progressInterval(),
+      onRetry: this._retryNow
+    });
+    const overlay = new StartView({
+      model: this.start,
+      translator: options.translator
+    });
+    overlay.addClass('jp-WorkbenchDesktop-overlay');
+    const layout = (this.layout = new PanelLayout());
+    layout.addWidget(new Widget({ node: this._screen }));
+    layout.addWidget(overlay);
     this._setState('starting');
     window.addEventListener('focus', this._onWindowFocus);
   }
 
   /** The desktop's catalogue entry. */
   readonly backend: IBackendInfo;
+
+  /** The start view's model (progress, failure, connection notices). */
+  readonly start: StartModel;
 
   /** Current viewer settings. */
   settings: IViewerSettings;
@@ -138,7 +155,7 @@ export class DesktopViewer extends Widget {
     this._applySettings();
     rfb.addEventListener('connect', () => {
       this._attempts = 0;
-      this._overlay.hidden = true;
+      this.start.running();
       this._setState('connected');
       if (!this._rendererFresh) {
         void this._fetchRenderer();
@@ -247,6 +264,7 @@ export class DesktopViewer extends Widget {
     this._clearRetry();
     this._disposeRfb();
     window.removeEventListener('focus', this._onWindowFocus);
+    this.start.dispose();
     super.dispose();
   }
 
@@ -287,136 +305,36 @@ export class DesktopViewer extends Widget {
   };
 
   private async _ensureStarted(current: () => boolean): Promise<boolean> {
-    const startedAt = Date.now();
-    const title =
-      this._attempts > 0
-        ? this._trans.__('Reconnecting to %1…', this.backend.title)
-        : this._trans.__('Starting %1…', this.backend.title);
-    if (this._attempts === 0 || !this._overlay.hidden) {
-      this._renderOverlay(title, this._trans.__('Waiting for the server…'), []);
+    const reconnecting = this._attempts > 0;
+    const interval = this._progressInterval();
+    if (interval) {
+      this.start.pollInterval = interval;
     }
-    const progress = window.setInterval(
-      () => void this._showProgress(title, startedAt, current),
-      500
-    );
-    try {
-      const status = await this._client.start(this.backend.name);
-      if (!current()) {
-        return false;
-      }
-      if (status.state !== 'running') {
-        this._showFailure(
-          status.error ?? this._trans.__('The desktop did not start.'),
-          status
-        );
-        return false;
-      }
-      // A running desktop's status carries its renderer report once checked.
-      const report = desktopExtras(status)?.renderer;
-      this._rendererFresh = !!report;
-      if (report) {
-        this._setRenderer(report);
-      }
-      return true;
-    } catch (error) {
-      if (!current()) {
-        return false;
-      }
-      const body = (error as WorkbenchAPIError).body as
-        IBackendStatus | undefined;
-      if (this._attempts > 0 && !(error instanceof WorkbenchAPIError)) {
+    const status = await this.start.start({ reconnecting });
+    if (!current()) {
+      return false;
+    }
+    if (!status) {
+      const error = this.start.lastError;
+      if (reconnecting && error && !(error instanceof WorkbenchAPIError)) {
         // The Jupyter server itself is gone (restarting?): keep trying.
         this._scheduleReconnect();
         return false;
       }
-      this._showFailure(
-        String((error as Error).message ?? error),
-        body && Array.isArray(body.log_tail) ? body : null
-      );
+      this._setState('failed');
       return false;
-    } finally {
-      window.clearInterval(progress);
     }
-  }
-
-  private async _showProgress(
-    title: string,
-    startedAt: number,
-    current: () => boolean
-  ): Promise<void> {
-    try {
-      const status = await this._client.getBackend(this.backend.name);
-      if (!current() || this._state === 'failed') {
-        return;
-      }
-      const elapsed = status.elapsed ?? (Date.now() - startedAt) / 1000;
-      this._renderOverlay(
-        title,
-        this._trans.__(
-          '%1 — %2 s elapsed',
-          this._stateLabel(status.state),
-          elapsed.toFixed(1)
-        ),
-        status.log_tail ?? []
-      );
-    } catch {
-      // The start request reports errors.
+    // A running desktop's status carries its renderer report once checked.
+    const report = desktopExtras(status)?.renderer;
+    this._rendererFresh = !!report;
+    if (report) {
+      this._setRenderer(report);
     }
-  }
-
-  private _stateLabel(state: string): string {
-    switch (state) {
-      case 'starting':
-        return this._trans.__('Starting');
-      case 'running':
-        return this._trans.__('Running');
-      case 'stopping':
-        return this._trans.__('Stopping');
-      case 'failed':
-        return this._trans.__('Failed');
-      default:
-        return this._trans.__('Stopped');
-    }
-  }
-
-  private _showFailure(message: string, status: IBackendStatus | null): void {
-    this._setState('failed');
-    this._renderOverlay(
-      this._trans.__('%1 could not be started', this.backend.title),
-      message,
-      status?.log_tail ?? [],
-      { label: this._trans.__('Retry'), run: this._retryNow }
-    );
-  }
-
-  private _renderOverlay(
-    title: string,
-    message: string,
-    log: string[],
-    action?: { label: string; run: () => void }
-  ): void {
-    const overlay = this._overlay;
-    overlay.hidden = false;
-    overlay.replaceChildren();
-    const heading = document.createElement('h2');
-    heading.textContent = title;
-    const text = document.createElement('p');
-    text.className = 'jp-WorkbenchDesktop-message';
-    text.textContent = message;
-    overlay.append(heading, text);
-    if (action) {
-      const button = document.createElement('button');
-      button.className = 'jp-Button jp-mod-styled jp-mod-accept';
-      button.textContent = action.label;
-      button.addEventListener('click', action.run);
-      overlay.appendChild(button);
-    }
-    if (log.length) {
-      const pre = document.createElement('pre');
-      pre.className = 'jp-WorkbenchDesktop-log';
-      pre.textContent = log.join('\n');
-      overlay.appendChild(pre);
-    }
+    this.start.showNotice({
+      heading: this._trans.__('Connecting to %1…', this.backend.title),
+      message: this._trans.__('The desktop is running; opening its screen.')
+    });
+    return true;
   }
 
   private _retryNow = (): void => {
@@ -429,27 +347,28 @@ export class DesktopViewer extends Widget {
     this._securityFailure = null;
     if (!this.settings.reconnect || security) {
       this._setState('disconnected');
-      this._renderOverlay(
-        this._trans.__('Disconnected'),
-        security ?? this._trans.__('The connection to the desktop was closed.'),
-        [],
-        { label: this._trans.__('Reconnect'), run: this._retryNow }
-      );
+      this.start.showNotice({
+        heading: this._trans.__('Disconnected'),
+        message:
+          security ??
+          this._trans.__('The connection to the desktop was closed.'),
+        action: { label: this._trans.__('Reconnect'), run: this._retryNow },
+        severity: 'error'
+      });
       return;
     }
     this._attempts += 1;
     const delay = reconnectDelay(this._attempts, Math.random());
     this._setState('reconnecting');
-    this._renderOverlay(
-      this._trans.__('Reconnecting to %1…', this.backend.title),
-      this._trans.__(
+    this.start.showNotice({
+      heading: this._trans.__('Reconnecting to %1…', this.backend.title),
+      message: this._trans.__(
         'The connection was lost. Attempt %1 in %2 s.',
         this._attempts,
         (delay / 1000).toFixed(1)
       ),
-      [],
-      { label: this._trans.__('Reconnect now'), run: this._retryNow }
-    );
+      action: { label: this._trans.__('Reconnect now'), run: this._retryNow }
+    });
     this._retryTimer = window.setTimeout(() => {
       this._retryTimer = null;
       void this.connect();
@@ -553,7 +472,7 @@ export class DesktopViewer extends Widget {
   private _changed = new Signal<this, void>(this);
   private _client: WorkbenchClient;
   private _lastLocalClipboard = '';
-  private _overlay: HTMLElement;
+  private _progressInterval: () => number | undefined;
   private _remoteClipboard = '';
   private _renderer: string | null = null;
   private _rendererReport: IRendererReport | null = null;
@@ -579,7 +498,9 @@ export namespace DesktopViewer {
     client: WorkbenchClient;
     /** Viewer settings. */
     settings: IViewerSettings;
-    /** Translations. */
-    trans: TranslationBundle;
+    /** The translator. */
+    translator: ITranslator;
+    /** Milliseconds between progress polls while the desktop starts (the settings'). */
+    progressInterval?: () => number | undefined;
   }
 }

@@ -9,13 +9,16 @@ import uPlot from 'uplot';
 
 import {
   ChartMetric,
+  chartColumns,
   chartData,
   chartRange,
+  chartTicks,
   formatValue,
   IGpuSeries,
   ITrans,
   metricField,
-  metricValue
+  metricValue,
+  SeriesColumn
 } from './logic';
 import { ShownValue } from './value';
 
@@ -31,17 +34,22 @@ export interface IGpuChartProps {
   metric: ChartMetric;
   /** The GPU's series. */
   series: IGpuSeries | undefined;
+  /** The theme counter (`GpuModel.theme`): the plot is redrawn when it changes. */
+  theme?: number;
   /** Translations. */
   trans: ITrans;
 }
 
 /**
  * A chart of one metric with its current value, or "N/A" and the reason (or "Waiting
- * for samples…") while the metric has no data.
+ * for samples…") while the metric has no data. The y axis runs from 0 to the GPU's
+ * limit (100 %, total memory, power limit); hovering shows the time and values there.
  */
 export function GpuChart(props: IGpuChartProps): JSX.Element {
   const { gpu, metric, series, trans } = props;
-  const [label, unit] = Private.labels(trans)[metric];
+  const theme = props.theme ?? 0;
+  const labels = Private.labels(trans);
+  const [label, unit] = labels[metric];
   const current = formatValue(
     gpu,
     metricField(metric),
@@ -50,26 +58,42 @@ export function GpuChart(props: IGpuChartProps): JSX.Element {
     metric === 'power_w' ? 1 : 0
   );
   const { data, points } = chartData(series, metric);
+  const columns = chartColumns(metric);
 
   const figure = React.useRef<HTMLElement>(null);
   const host = React.useRef<HTMLDivElement>(null);
   const plot = React.useRef<uPlot | null>(null);
+  const plotTheme = React.useRef(theme);
   const range = React.useRef<[number, number]>([0, 1]);
-  range.current = points ? chartRange(gpu, metric, data[1]) : [0, 1];
+  range.current = points ? chartRange(gpu, metric, ...data.slice(1)) : [0, 1];
+  // The sample under the mouse (its index in `data`), `null` when not hovering.
+  const [hover, setHover] = React.useState<number | null>(null);
 
-  // After every render: create the plot with the first data, then update it in place.
+  // After every render: create the plot with the first data (again after a theme
+  // change: its colours are drawn on a canvas), then update it in place.
   React.useEffect(() => {
-    if (!points) {
-      plot.current?.destroy();
+    if (plot.current && (!points || plotTheme.current !== theme)) {
+      plot.current.destroy();
       plot.current = null;
-    } else if (!plot.current) {
-      plot.current = Private.create(
-        host.current!,
-        Private.width(figure.current!),
-        `${label} (${unit.trim()})`,
+      setHover(null);
+    }
+    if (!points) {
+      return;
+    }
+    figure.current!.dataset.yMax = String(range.current[1]);
+    if (!plot.current) {
+      plotTheme.current = theme;
+      const colors = Private.colors();
+      figure.current!.dataset.axisColor = colors.text;
+      plot.current = Private.create({
+        node: host.current!,
+        width: Private.width(figure.current!),
+        series: columns.map(column => Private.seriesLabel(column, labels)),
         data,
-        () => range.current
-      );
+        range: () => range.current,
+        colors,
+        onCursor: setHover
+      });
     } else {
       plot.current.setData(data as uPlot.AlignedData);
     }
@@ -95,6 +119,11 @@ export function GpuChart(props: IGpuChartProps): JSX.Element {
     };
   }, []);
 
+  const hovered =
+    hover !== null && points && hover < data[0].length
+      ? Private.hoverText(data, hover, columns, labels, trans)
+      : null;
+
   return (
     <figure
       ref={figure}
@@ -104,7 +133,13 @@ export function GpuChart(props: IGpuChartProps): JSX.Element {
     >
       <figcaption>
         <span>{label}</span>
-        <ShownValue value={current} />
+        {hovered !== null ? (
+          <span className="jp-WorkbenchGpu-hover" aria-live="off">
+            {hovered}
+          </span>
+        ) : (
+          <ShownValue value={current} />
+        )}
       </figcaption>
       <div className="jp-WorkbenchGpu-plot">
         {!points && (
@@ -129,15 +164,52 @@ export function GpuChart(props: IGpuChartProps): JSX.Element {
  */
 namespace Private {
   /**
-   * The label and unit of each metric.
+   * The label and unit of each series column.
    */
-  export function labels(trans: ITrans): Record<ChartMetric, [string, string]> {
+  export function labels(
+    trans: ITrans
+  ): Record<SeriesColumn, [string, string]> {
     return {
       utilization_gpu_percent: [trans.__('Utilization'), ' %'],
+      utilization_memory_percent: [trans.__('Memory copy'), ' %'],
       memory_used_mib: [trans.__('Memory'), ' MiB'],
       temperature_c: [trans.__('Temperature'), ' °C'],
       power_w: [trans.__('Power'), ' W']
     };
+  }
+
+  /**
+   * The legend label of a drawn series.
+   */
+  export function seriesLabel(
+    column: SeriesColumn,
+    labels: Record<SeriesColumn, [string, string]>
+  ): string {
+    const [label, unit] = labels[column];
+    return `${label} (${unit.trim()})`;
+  }
+
+  /**
+   * The hover text of sample `index`: its time and each drawn series' value there.
+   */
+  export function hoverText(
+    data: [number[], ...Array<Array<number | null>>],
+    index: number,
+    columns: SeriesColumn[],
+    labels: Record<SeriesColumn, [string, string]>,
+    trans: ITrans
+  ): string {
+    const time = new Date(data[0][index] * 1000).toTimeString().slice(0, 8);
+    const values = columns.map((column, i) => {
+      const value = data[i + 1][index];
+      const [label, unit] = labels[column];
+      const text =
+        value === null || value === undefined
+          ? 'N/A'
+          : `${Number.isInteger(value) ? value : value.toFixed(1)}${unit}`;
+      return columns.length > 1 ? `${label} ${text}` : text;
+    });
+    return trans.__('%1: %2', time, values.join(' · '));
   }
 
   /**
@@ -151,34 +223,68 @@ namespace Private {
   }
 
   /**
-   * Create the uPlot chart in `node`, drawn with the theme's colours.
+   * The theme's colours for a plot, read from JupyterLab's CSS variables now.
    */
-  export function create(
-    node: HTMLElement,
-    width: number,
-    label: string,
-    data: [number[], Array<number | null>],
-    range: () => [number, number]
-  ): uPlot {
-    const line = cssVar('--jp-brand-color1', '#1976d2');
-    const text = cssVar('--jp-ui-font-color2', '#616161');
-    const grid = cssVar('--jp-border-color2', '#e0e0e0');
-    const font = `10px ${cssVar('--jp-ui-font-family', 'sans-serif')}`;
+  export interface IColors {
+    /** Series strokes, in drawing order. */
+    lines: string[];
+    /** Axis labels. */
+    text: string;
+    /** Grid lines. */
+    grid: string;
+    /** Axis font. */
+    font: string;
+  }
+
+  /**
+   * Read the theme's colours (uPlot draws on a canvas: CSS does not reach it).
+   */
+  export function colors(): IColors {
+    return {
+      lines: [
+        cssVar('--jp-brand-color1', '#1976d2'),
+        cssVar('--jp-warn-color0', '#e65100')
+      ],
+      text: cssVar('--jp-ui-font-color1', '#212121'),
+      grid: cssVar('--jp-border-color2', '#e0e0e0'),
+      font: `10px ${cssVar('--jp-ui-font-family', 'sans-serif')}`
+    };
+  }
+
+  /**
+   * Options of a new plot.
+   */
+  export interface ICreateOptions {
+    node: HTMLElement;
+    width: number;
+    series: string[];
+    data: [number[], ...Array<Array<number | null>>];
+    range: () => [number, number];
+    colors: IColors;
+    onCursor: (index: number | null) => void;
+  }
+
+  /**
+   * Create the uPlot chart, drawn with the theme's colours, its y axis ticked at 0,
+   * the middle and the top of its range (the GPU's limit).
+   */
+  export function create(options: ICreateOptions): uPlot {
+    const { colors } = options;
     const axis = {
-      stroke: text,
-      font,
-      grid: { stroke: grid, width: 1 },
+      stroke: colors.text,
+      font: colors.font,
+      grid: { stroke: colors.grid, width: 1 },
       ticks: { show: false }
     };
     return new uPlot(
       {
-        width,
+        width: options.width,
         height: CHART_HEIGHT,
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         scales: {
           x: { time: true },
-          y: { range }
+          y: { range: () => options.range() }
         },
         axes: [
           {
@@ -189,30 +295,43 @@ namespace Private {
           },
           {
             ...axis,
-            size: 36,
-            space: 20,
+            size: 38,
+            splits: (_u, _axis, min, max) => chartTicks([min, max]),
             values: (_u, ticks) => ticks.map(compactNumber)
           }
         ],
         series: [
           {},
-          {
-            label,
-            stroke: line,
-            width: 1.5,
-            fill: translucent(line),
-            points: { show: false },
-            spanGaps: false
-          }
-        ]
+          ...options.series.map((label, i) => {
+            const stroke = colors.lines[i % colors.lines.length];
+            return {
+              label,
+              stroke,
+              width: 1.5,
+              fill: i ? undefined : translucent(stroke),
+              points: { show: false },
+              spanGaps: false
+            };
+          })
+        ],
+        hooks: {
+          setCursor: [
+            (u: uPlot) => {
+              const index = u.cursor.idx;
+              options.onCursor(
+                index === null || index === undefined ? null : index
+              );
+            }
+          ]
+        }
       },
-      data as uPlot.AlignedData,
-      node
+      options.data as uPlot.AlignedData,
+      options.node
     );
   }
 
   /**
-   * A CSS variable's value on the page (uPlot draws on a canvas).
+   * A CSS variable's value on the page.
    */
   export function cssVar(name: string, fallback: string): string {
     const value = getComputedStyle(document.body).getPropertyValue(name).trim();
@@ -229,12 +348,15 @@ namespace Private {
   }
 
   /**
-   * A value tick: `81k` for thousands.
+   * A value tick: `81.6k` for thousands, whole numbers below (one decimal below 10).
    */
   export function compactNumber(value: number): string {
-    return Math.abs(value) >= 1000
-      ? `${Math.round(value / 100) / 10}k`
-      : `${value}`;
+    if (Math.abs(value) >= 1000) {
+      return `${Math.round(value / 100) / 10}k`;
+    }
+    return Math.abs(value) >= 10 || Number.isInteger(value)
+      ? `${Math.round(value)}`
+      : value.toFixed(1);
   }
 
   /**

@@ -13,7 +13,12 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { Notification } from '@jupyterlab/apputils';
+import {
+  Clipboard,
+  ICommandPalette,
+  IThemeManager,
+  Notification
+} from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator } from '@jupyterlab/translation';
@@ -30,10 +35,13 @@ import {
   verdictLabel
 } from './logic';
 import { GpuModel } from './model';
+import { diagnosticReport } from './report';
 import { GpuStatusItem } from './status';
 
+export * from './details';
 export * from './logic';
 export * from './model';
+export * from './report';
 export { GpuStatusItem } from './status';
 
 /**
@@ -47,6 +55,10 @@ export const gpuIcon = new LabIcon({ name: 'workbench:gpu', svgstr: gpuSvg });
 export namespace CommandIDs {
   /** Show the GPU panel. */
   export const open = 'workbench-gpu:open';
+  /** Show the GPU panel and run the CUDA and OpenGL checks. */
+  export const runChecks = 'workbench-gpu:run-checks';
+  /** Copy a diagnostic report (snapshot, health, details, checks) to the clipboard. */
+  export const copyReport = 'workbench-gpu:copy-report';
 }
 
 const PLUGIN_ID = '@jupyter-workbench/gpu:plugin';
@@ -61,7 +73,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'GPU panel: status, health, history, processes and checks.',
   autoStart: true,
   requires: [ITranslator],
-  optional: [IStatusBar, ILayoutRestorer, ISettingRegistry],
+  optional: [
+    IStatusBar,
+    ILayoutRestorer,
+    ISettingRegistry,
+    ICommandPalette,
+    IThemeManager
+  ],
   activate
 };
 
@@ -73,7 +91,9 @@ function activate(
   translator: ITranslator,
   statusBar: IStatusBar | null,
   restorer: ILayoutRestorer | null,
-  settingRegistry: ISettingRegistry | null
+  settingRegistry: ISettingRegistry | null,
+  palette: ICommandPalette | null,
+  themeManager: IThemeManager | null
 ): void {
   const trans = translator.load('jupyter-workbench');
   const client = new GpuClient(app.serviceManager.serverSettings);
@@ -86,6 +106,10 @@ function activate(
   // hidden) or the panel's stream (panel shown) feed it.
   const model = new GpuModel({ client, window: settings.historyWindow });
   const watch = new VerdictWatch(2, 10);
+  // The loaded settings: the panel's window picker writes the history window there.
+  let loadedSettings: ISettingRegistry.ISettings | null = null;
+  // The charts draw the theme's colours on canvases: redraw them on a theme change.
+  themeManager?.themeChanged.connect(() => model.retheme());
 
   // The panel's code (React views and uPlot) is imported the first time it is shown.
   const host = new Private.LazyHost(() => void ensurePanel());
@@ -98,7 +122,22 @@ function activate(
   const ensurePanel = () => {
     loading ??= import('./panel')
       .then(({ GpuPanel }) => {
-        panel = new GpuPanel({ model, client, trans });
+        panel = new GpuPanel({
+          model,
+          client,
+          trans,
+          onWindow: window => {
+            if (!loadedSettings) {
+              panel?.setWindow(window);
+              return;
+            }
+            // The setting's change handler updates the panel (and any other view).
+            loadedSettings.set('historyWindow', window).catch(reason => {
+              console.error('Failed to save the GPU history window', reason);
+              panel?.setWindow(window);
+            });
+          }
+        });
         host.addWidget(panel);
       })
       .catch(reason => {
@@ -116,6 +155,52 @@ function activate(
     icon: gpuIcon,
     execute: () => app.shell.activateById(PANEL_ID)
   });
+  app.commands.addCommand(CommandIDs.runChecks, {
+    label: trans.__('Run GPU Checks (CUDA and OpenGL)'),
+    caption: trans.__(
+      'Show the GPU panel and check CUDA and 3D acceleration on the Jupyter server’s machine'
+    ),
+    execute: async () => {
+      app.shell.activateById(PANEL_ID);
+      await Promise.all([model.runCheck('cuda'), model.runCheck('opengl')]);
+    }
+  });
+  app.commands.addCommand(CommandIDs.copyReport, {
+    label: trans.__('Copy GPU Diagnostic Report'),
+    caption: trans.__(
+      'Copy the GPU snapshot, health, details and check results as text'
+    ),
+    execute: async () => {
+      if (!model.snapshot) {
+        try {
+          model.setSnapshot(await client.snapshot());
+        } catch (reason) {
+          console.warn('GPU snapshot unavailable', reason);
+        }
+      }
+      const text = diagnosticReport(
+        model.snapshot,
+        { cuda: model.check('cuda'), opengl: model.check('opengl') },
+        trans
+      );
+      Clipboard.copyToSystem(text);
+      Notification.success(
+        trans.__('GPU diagnostic report copied to the clipboard.'),
+        { autoClose: 4000 }
+      );
+      return text;
+    }
+  });
+  if (palette) {
+    const category = trans.__('Workbench GPU');
+    for (const command of [
+      CommandIDs.open,
+      CommandIDs.runChecks,
+      CommandIDs.copyReport
+    ]) {
+      palette.addItem({ command, category });
+    }
+  }
 
   // Status bar: GPU count, utilization and a verdict dot.
   const item = new GpuStatusItem(model, trans);
@@ -179,6 +264,7 @@ function activate(
     void settingRegistry
       .load(PLUGIN_ID)
       .then(loaded => {
+        loadedSettings = loaded;
         const update = () => {
           const composite = loaded.composite as Partial<Private.ISettings>;
           settings.historyWindow = composite.historyWindow ?? '1h';

@@ -18,6 +18,8 @@ import type {
 export interface ITrans {
   /** Translate a message, replacing `%1`, `%2`… with `args`. */
   __(msgid: string, ...args: unknown[]): string;
+  /** Translate a message with a plural form chosen by `n`. */
+  _n(msgid: string, msgidPlural: string, n: number, ...args: unknown[]): string;
 }
 
 /**
@@ -92,6 +94,123 @@ export function formatMemory(gpu: IGpu): IShownValue {
 export function gpuTitle(gpu: IGpu): string {
   const name = gpu.vgpu?.profile ?? gpu.name ?? `#${gpu.index}`;
   return `GPU ${gpu.index}: ${name}`;
+}
+
+/**
+ * A short product name for tight places (the status bar): the vGPU profile in a vGPU
+ * guest, else the name without the vendor and the memory size (`NVIDIA H100 80GB HBM3`
+ * → `H100`).
+ */
+export function shortName(gpu: IGpu): string {
+  if (gpu.vgpu?.profile) {
+    return gpu.vgpu.profile;
+  }
+  const words = (gpu.name ?? `GPU ${gpu.index}`)
+    .replace(/^NVIDIA\s+/i, '')
+    .split(/\s+/);
+  const size = words.findIndex((word, i) => i > 0 && /^\d+GB$/i.test(word));
+  return (size > 0 ? words.slice(0, size) : words).join(' ');
+}
+
+/**
+ * A memory amount in MiB, short: `17 MiB` below 1 GiB, else `10.8 GiB`.
+ */
+export function shortMiB(mib: number): string {
+  return mib < 1024 ? `${mib} MiB` : `${(mib / 1024).toFixed(1)} GiB`;
+}
+
+/**
+ * A MIG slice's (or any) used / total memory, short (`10.8 / 39.5 GiB`) with the exact
+ * MiB as its tooltip text (`11091 / 40448 MiB (27 %)`).
+ */
+export function sliceMemory(
+  used: number | null,
+  total: number | null
+): { text: string; title: string } {
+  if (used === null || total === null) {
+    const exact = `${used ?? 'N/A'} / ${total ?? 'N/A'} MiB`;
+    return { text: exact, title: exact };
+  }
+  const percent = total ? Math.round((100 * used) / total) : 0;
+  const title = `${used} / ${total} MiB (${percent} %)`;
+  if (used < 1024 && total < 1024) {
+    return { text: `${used} / ${total} MiB`, title };
+  }
+  if (used < 1024) {
+    return { text: `${used} MiB / ${shortMiB(total)}`, title };
+  }
+  const gib = (mib: number) => (mib / 1024).toFixed(1);
+  return { text: `${gib(used)} / ${gib(total)} GiB`, title };
+}
+
+/**
+ * The share of a GPU's memory in use (rounded percent), or `null`.
+ */
+export function memoryPercent(gpu: IGpu): number | null {
+  const { used_mib: used, total_mib: total } = gpu.memory;
+  return used !== null && total ? Math.round((100 * used) / total) : null;
+}
+
+/**
+ * The status bar text: what the GPUs are and how busy, meaningful in MIG and vGPU modes
+ * too (e.g. `H100 · 4 MIG slices · 14 % mem`, `GRID P4-1Q · vGPU · 0 % util · 79 % mem`,
+ * `2 GPUs · 40 % util · 12 % mem`).
+ */
+export function statusSummary(gpus: IGpu[], trans: ITrans): string {
+  if (!gpus.length) {
+    return trans.__('No GPU');
+  }
+  const parts: string[] = [];
+  if (gpus.length === 1) {
+    const gpu = gpus[0];
+    parts.push(shortName(gpu));
+    if (gpu.mig?.enabled) {
+      const n = gpu.mig.devices.length;
+      parts.push(trans._n('%1 MIG slice', '%1 MIG slices', n, n));
+    }
+    if (gpu.virtualization_mode === 'vgpu') {
+      parts.push(trans.__('vGPU'));
+    }
+  } else {
+    parts.push(trans._n('%1 GPU', '%1 GPUs', gpus.length, gpus.length));
+    const slices = gpus.reduce(
+      (sum, gpu) => sum + (gpu.mig?.enabled ? gpu.mig.devices.length : 0),
+      0
+    );
+    if (slices) {
+      parts.push(trans._n('%1 MIG slice', '%1 MIG slices', slices, slices));
+    }
+  }
+  const utilization = meanUtilization(gpus);
+  if (utilization !== null) {
+    parts.push(trans.__('%1 % util', utilization));
+  }
+  const memory = gpus.map(memoryPercent).filter((v): v is number => v !== null);
+  if (memory.length) {
+    const mean = Math.round(memory.reduce((a, b) => a + b, 0) / memory.length);
+    parts.push(trans.__('%1 % mem', mean));
+  }
+  if (utilization === null && !memory.length) {
+    parts.push('N/A');
+  }
+  return parts.join(' · ');
+}
+
+/**
+ * The MIG slice a process runs on: its GPU instance's profile and id (`3g.40gb · GI 2`),
+ * `''` outside MIG mode, `GI n` when no slice of that instance is listed.
+ */
+export function processSlice(gpu: IGpu, gpuInstanceId: number | null): string {
+  if (!gpu.mig?.enabled) {
+    return '';
+  }
+  if (gpuInstanceId === null) {
+    return 'N/A';
+  }
+  const device = gpu.mig.devices.find(d => d.gpu_instance_id === gpuInstanceId);
+  return device?.profile
+    ? `${device.profile} · GI ${gpuInstanceId}`
+    : `GI ${gpuInstanceId}`;
 }
 
 /**
@@ -172,11 +291,18 @@ export function formatDate(iso: string): string {
 }
 
 /**
- * Rows of the processes table: pid, name, memory and the Jupyter kernel if any.
+ * Rows of the processes table: pid, name, memory, MIG slice (in MIG mode) and the
+ * Jupyter kernel if any; the `…Short` forms fit the default sidebar width.
  */
-export function processRows(
-  gpu: IGpu
-): Array<{ pid: string; name: string; memory: string; kernel: string }> {
+export function processRows(gpu: IGpu): Array<{
+  pid: string;
+  name: string;
+  memory: string;
+  memoryShort: string;
+  slice: string;
+  sliceShort: string;
+  kernel: string;
+}> {
   return gpu.processes.map(proc => ({
     pid: String(proc.pid),
     name: proc.name ?? 'N/A',
@@ -184,6 +310,12 @@ export function processRows(
       proc.used_memory_mib === null || proc.used_memory_mib === undefined
         ? 'N/A'
         : `${proc.used_memory_mib} MiB`,
+    memoryShort:
+      proc.used_memory_mib === null || proc.used_memory_mib === undefined
+        ? 'N/A'
+        : shortMiB(proc.used_memory_mib),
+    slice: processSlice(gpu, proc.gpu_instance_id ?? null),
+    sliceShort: processSlice(gpu, proc.gpu_instance_id ?? null).split(' · ')[0],
     kernel: proc.kernel ? proc.kernel.name : ''
   }));
 }
@@ -207,7 +339,8 @@ export function checkLines(check: IGpuCheck, trans: ITrans): string[] {
       );
     }
   }
-  if (check.error) {
+  // The server often puts the error into the summary too: print it once.
+  if (check.error && !check.summary.includes(check.error)) {
     lines.push(trans.__('Error: %1', check.error));
   }
   return lines;
@@ -335,13 +468,50 @@ export const CHART_METRICS = [
 export type ChartMetric = (typeof CHART_METRICS)[number];
 
 /**
+ * A series column: a charted metric, or the memory-copy utilisation drawn in the
+ * utilisation chart next to the GPU utilisation.
+ */
+export type SeriesColumn = ChartMetric | 'utilization_memory_percent';
+
+/**
+ * Every series column, in storage order.
+ */
+export const SERIES_COLUMNS: readonly SeriesColumn[] = [
+  ...CHART_METRICS,
+  'utilization_memory_percent'
+];
+
+/**
  * Time series of one GPU: epoch seconds and one column per metric (nulls are gaps).
  */
 export interface IGpuSeries {
   /** Epoch seconds, ascending. */
   t: number[];
-  /** One value (or null) per time, per metric. */
-  values: Record<ChartMetric, Array<number | null>>;
+  /** One value (or null) per time, per column. */
+  values: Record<SeriesColumn, Array<number | null>>;
+}
+
+/**
+ * The memory-copy (memory controller) utilisation in percent, `null` where not known.
+ */
+export function memoryCopyUtilization(gpu: IGpu): number | null {
+  return gpu.utilization?.memory ?? null;
+}
+
+/**
+ * A new empty series.
+ */
+function emptySeries(): IGpuSeries {
+  return {
+    t: [],
+    values: {
+      utilization_gpu_percent: [],
+      memory_used_mib: [],
+      temperature_c: [],
+      power_w: [],
+      utilization_memory_percent: []
+    }
+  };
 }
 
 /**
@@ -352,12 +522,14 @@ export function windowSeconds(window: '1h' | '24h'): number {
 }
 
 /**
- * The value of a metric in a GPU's snapshot.
+ * The value of a metric (or series column) in a GPU's snapshot.
  */
-export function metricValue(gpu: IGpu, metric: ChartMetric): number | null {
+export function metricValue(gpu: IGpu, metric: SeriesColumn): number | null {
   switch (metric) {
     case 'memory_used_mib':
       return gpu.memory.used_mib;
+    case 'utilization_memory_percent':
+      return memoryCopyUtilization(gpu);
     default:
       return gpu[metric];
   }
@@ -389,7 +561,11 @@ export function seriesFromHistory(
         utilization_gpu_percent: pick(columns.utilization_gpu_percent),
         memory_used_mib: pick(columns.memory_used_mib),
         temperature_c: pick(columns.temperature_c),
-        power_w: pick(columns.power_w)
+        power_w: pick(columns.power_w),
+        utilization_memory_percent: pick(
+          (columns as Partial<Record<SeriesColumn, Array<number | null>>>)
+            .utilization_memory_percent
+        )
       }
     });
   }
@@ -410,15 +586,7 @@ export function appendSnapshot(
     const key = gpu.uuid ?? String(gpu.index);
     let one = series.get(key);
     if (!one) {
-      one = {
-        t: [],
-        values: {
-          utilization_gpu_percent: [],
-          memory_used_mib: [],
-          temperature_c: [],
-          power_w: []
-        }
-      };
+      one = emptySeries();
       series.set(key, one);
     }
     const last = one.t[one.t.length - 1];
@@ -426,8 +594,8 @@ export function appendSnapshot(
       continue;
     }
     one.t.push(now);
-    for (const metric of CHART_METRICS) {
-      one.values[metric].push(metricValue(gpu, metric));
+    for (const column of SERIES_COLUMNS) {
+      one.values[column].push(metricValue(gpu, column));
     }
     let drop = 0;
     while (drop < one.t.length && one.t[drop] < now - keepSeconds) {
@@ -435,28 +603,52 @@ export function appendSnapshot(
     }
     if (drop) {
       one.t.splice(0, drop);
-      for (const metric of CHART_METRICS) {
-        one.values[metric].splice(0, drop);
+      for (const column of SERIES_COLUMNS) {
+        one.values[column].splice(0, drop);
       }
     }
   }
 }
 
 /**
- * uPlot's aligned data for one metric: `[times, values]`, plus how many values are real.
+ * The series columns drawn in a metric's chart: the utilisation chart also draws the
+ * memory-copy utilisation.
+ */
+export function chartColumns(metric: ChartMetric): SeriesColumn[] {
+  return metric === 'utilization_gpu_percent'
+    ? ['utilization_gpu_percent', 'utilization_memory_percent']
+    : [metric];
+}
+
+/**
+ * uPlot's aligned data for one chart: `[times, values…]` (one column per drawn series,
+ * see `chartColumns`), plus how many values are real.
  */
 export function chartData(
   series: IGpuSeries | undefined,
   metric: ChartMetric
-): { data: [number[], Array<number | null>]; points: number } {
+): { data: [number[], ...Array<Array<number | null>>]; points: number } {
+  const columns = chartColumns(metric);
   if (!series) {
-    return { data: [[], []], points: 0 };
+    return { data: [[], ...columns.map(() => [])], points: 0 };
   }
-  const values = series.values[metric];
+  const values = columns.map(column => series.values[column].slice());
   return {
-    data: [series.t.slice(), values.slice()],
-    points: values.filter(v => v !== null).length
+    data: [series.t.slice(), ...values],
+    points: values.reduce(
+      (sum, column) => sum + column.filter(v => v !== null).length,
+      0
+    )
   };
+}
+
+/**
+ * The y-axis ticks of a chart anchored to its range: 0, the middle and the top (the
+ * GPU's limit), so the top tick is the total memory or power limit itself.
+ */
+export function chartTicks(range: [number, number]): number[] {
+  const [low, high] = range;
+  return [low, (low + high) / 2, high];
 }
 
 /**
@@ -466,7 +658,7 @@ export function chartData(
 export function chartRange(
   gpu: IGpu,
   metric: ChartMetric,
-  values: Array<number | null>
+  ...columns: Array<Array<number | null>>
 ): [number, number] {
   const limit =
     metric === 'utilization_gpu_percent'
@@ -477,9 +669,11 @@ export function chartRange(
           ? gpu.power_limit_w
           : null;
   let max = 1;
-  for (const value of values) {
-    if (value !== null && value > max) {
-      max = value;
+  for (const values of columns) {
+    for (const value of values) {
+      if (value !== null && value > max) {
+        max = value;
+      }
     }
   }
   return [

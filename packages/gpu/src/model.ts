@@ -79,6 +79,22 @@ export class GpuModel extends VDomModel {
     this.stateChanged.emit(void 0);
   }
 
+  /**
+   * A counter bumped on every theme change: the charts (drawn on canvases with the
+   * theme's colours) are redrawn when it changes.
+   */
+  get theme(): number {
+    return this._theme;
+  }
+
+  /**
+   * Note a theme change (the plugin calls it on `IThemeManager.themeChanged`).
+   */
+  retheme(): void {
+    this._theme += 1;
+    this.stateChanged.emit(void 0);
+  }
+
   /** The state of the snapshot stream. */
   get streamState(): StreamState {
     return this._streamState;
@@ -165,6 +181,7 @@ export class GpuModel extends VDomModel {
   private _snapshotReceived = new Signal<this, IGpuSnapshot>(this);
   private _streamAttempts = 0;
   private _streamState: StreamState = 'paused';
+  private _theme = 0;
   private _window: GpuHistoryWindow;
 }
 

@@ -28,6 +28,7 @@ export class GpuPanel extends VDomRenderer<GpuModel> {
     this.addClass('jp-WorkbenchGpu');
     this._client = options.client;
     this._trans = options.trans;
+    this._onWindow = options.onWindow;
     this._stream = new GpuStream({
       url: () => this._client.streamUrl(),
       onSnapshot: snapshot => this.model.setSnapshot(snapshot),
@@ -69,7 +70,15 @@ export class GpuPanel extends VDomRenderer<GpuModel> {
    * Render the model.
    */
   protected render(): JSX.Element {
-    return <GpuView model={this.model} trans={this._trans} />;
+    return (
+      <GpuView
+        model={this.model}
+        trans={this._trans}
+        onWindow={window =>
+          this._onWindow ? this._onWindow(window) : this.setWindow(window)
+        }
+      />
+    );
   }
 
   /**
@@ -122,6 +131,7 @@ export class GpuPanel extends VDomRenderer<GpuModel> {
   }
 
   private _client: Pick<GpuClient, 'history' | 'streamUrl'>;
+  private _onWindow?: (window: GpuHistoryWindow) => void;
   private _stream: GpuStream;
   private _trans: TranslationBundle;
   private _wanted = false;
@@ -141,5 +151,10 @@ export namespace GpuPanel {
     client: Pick<GpuClient, 'history' | 'streamUrl'>;
     /** Translations. */
     trans: TranslationBundle;
+    /**
+     * Called when the user picks a history window in the panel (the plugin saves the
+     * setting, whose change calls `setWindow`); `setWindow` directly when absent.
+     */
+    onWindow?: (window: GpuHistoryWindow) => void;
   }
 }

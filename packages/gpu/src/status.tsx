@@ -1,5 +1,6 @@
 /**
- * The GPU status bar item: a verdict dot, the GPU count and the mean utilization.
+ * The GPU status bar item: a verdict dot and what the GPUs are and how busy (e.g.
+ * `H100 · 4 MIG slices · 14 % mem`).
  */
 
 import type { TranslationBundle } from '@jupyterlab/translation';
@@ -8,7 +9,7 @@ import { Message } from '@lumino/messaging';
 import { Signal } from '@lumino/signaling';
 import * as React from 'react';
 
-import { meanUtilization, verdictLabel, worstVerdict } from './logic';
+import { statusSummary, verdictLabel, worstVerdict } from './logic';
 import type { GpuModel } from './model';
 
 /**
@@ -63,15 +64,9 @@ export class GpuStatusItem extends VDomRenderer<GpuModel> {
         verdict: 'none'
       };
     }
-    const average = meanUtilization(gpus);
     const verdict = worstVerdict(gpus);
     return {
-      text: trans._n(
-        '%1 GPU · %2',
-        '%1 GPUs · %2',
-        gpus.length,
-        average === null ? 'N/A' : `${average} %`
-      ),
+      text: statusSummary(gpus, trans),
       title: trans.__(
         'GPU health: %1 (click for the GPU panel)',
         verdictLabel(verdict, trans)

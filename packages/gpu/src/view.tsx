@@ -4,11 +4,16 @@
  * state of their own (the charts keep their uPlot instance, see ./chart).
  */
 
-import type { IGpu, IGpuSnapshot } from '@jupyter-workbench/services';
+import type {
+  GpuHistoryWindow,
+  IGpu,
+  IGpuSnapshot
+} from '@jupyter-workbench/services';
 import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { GpuChart } from './chart';
+import { gpuDetails } from './details';
 import {
   CHART_METRICS,
   checkLines,
@@ -20,8 +25,10 @@ import {
   IShownValue,
   ITrans,
   processRows,
+  sliceMemory,
   verdictLabel
 } from './logic';
+import { checksHeading } from './report';
 import type { GpuCheckName, GpuModel } from './model';
 import type { StreamState } from './stream';
 import { ShownValue } from './value';
@@ -40,12 +47,16 @@ export interface ITransProps {
  */
 export function GpuView(props: GpuView.IProps): JSX.Element {
   const { model, trans } = props;
+  const onWindow =
+    props.onWindow ?? ((window: GpuHistoryWindow) => (model.window = window));
   const snapshot = model.snapshot;
   const stalled =
     !!snapshot && (snapshot.stalled || snapshot.status === 'error');
   return (
     <>
-      {snapshot?.source === 'replay' && <ReplayLabel trans={trans} />}
+      {snapshot?.source === 'replay' && (
+        <ReplayLabel trans={trans} file={snapshot.replay_of} />
+      )}
       <div className="jp-WorkbenchGpu-header">
         {snapshot
           ? trans.__(
@@ -56,8 +67,11 @@ export function GpuView(props: GpuView.IProps): JSX.Element {
             )
           : ''}
       </div>
-      <div className="jp-WorkbenchGpu-streamState" role="status">
-        {streamLabel(model.streamState, model.streamAttempts, trans)}
+      <div className="jp-WorkbenchGpu-toolbar">
+        <div className="jp-WorkbenchGpu-streamState" role="status">
+          {streamLabel(model.streamState, model.streamAttempts, trans)}
+        </div>
+        <WindowPicker value={model.window} onChange={onWindow} trans={trans} />
       </div>
       {stalled && snapshot.message && snapshot.gpus.length > 0 && (
         <div className="jp-WorkbenchGpu-notice" role="alert">
@@ -75,7 +89,9 @@ export function GpuView(props: GpuView.IProps): JSX.Element {
                 <GpuCard
                   key={key}
                   gpu={gpu}
+                  source={snapshot.source}
                   series={model.series.get(key)}
+                  theme={model.theme}
                   trans={trans}
                 />
               );
@@ -97,7 +113,38 @@ export namespace GpuView {
   export interface IProps extends ITransProps {
     /** The model rendered. */
     model: GpuModel;
+    /**
+     * Called when the user picks a history window (the plugin stores it in the
+     * settings, which then update the panel); sets `model.window` when absent.
+     */
+    onWindow?: (window: GpuHistoryWindow) => void;
   }
+}
+
+/**
+ * The charts' history window picker (1 h / 24 h), kept in sync with the setting.
+ */
+export function WindowPicker(
+  props: ITransProps & {
+    value: GpuHistoryWindow;
+    onChange: (window: GpuHistoryWindow) => void;
+  }
+): JSX.Element {
+  const { value, onChange, trans } = props;
+  return (
+    <label className="jp-WorkbenchGpu-window">
+      <span>{trans.__('History')}</span>
+      <select
+        value={value}
+        onChange={event =>
+          onChange(event.currentTarget.value as GpuHistoryWindow)
+        }
+      >
+        <option value="1h">{trans.__('1 hour')}</option>
+        <option value="24h">{trans.__('24 hours')}</option>
+      </select>
+    </label>
+  );
 }
 
 /**
@@ -131,15 +178,21 @@ export function streamLabel(
  * The label of a replayed capture (`GPUMonitor.source = "replay"`), so a demo is never
  * mistaken for this machine's GPU.
  */
-export function ReplayLabel(props: ITransProps): JSX.Element {
-  const { trans } = props;
+export function ReplayLabel(
+  props: ITransProps & {
+    /** The replayed capture's file name (the snapshot's `replay_of`). */
+    file?: string;
+  }
+): JSX.Element {
+  const { trans, file } = props;
+  const about = trans.__(
+    'The server replays a saved nvidia-smi capture (GPUMonitor.source = "replay"), for demos and tests.'
+  );
   return (
     <div
       className="jp-WorkbenchGpu-replay"
       role="note"
-      title={trans.__(
-        'The server replays a saved nvidia-smi capture (GPUMonitor.source = "replay"), for demos and tests.'
-      )}
+      title={file ? `${about}\n${trans.__('Capture: %1', file)}` : about}
     >
       {trans.__("Replay of a saved capture — not this machine's GPU")}
     </div>
@@ -178,6 +231,7 @@ export function EmptyState(
  */
 export function GpuCard(props: GpuCard.IProps): JSX.Element {
   const { gpu, series, trans } = props;
+  const source = props.source ?? '';
   const title = gpuTitle(gpu);
   const verdict = gpu.health.verdict;
   return (
@@ -234,6 +288,7 @@ export function GpuCard(props: GpuCard.IProps): JSX.Element {
             gpu={gpu}
             metric={metric}
             series={series}
+            theme={props.theme}
             trans={trans}
           />
         ))}
@@ -241,6 +296,7 @@ export function GpuCard(props: GpuCard.IProps): JSX.Element {
       <div className="jp-WorkbenchGpu-processBox">
         <GpuProcesses gpu={gpu} trans={trans} />
       </div>
+      <GpuDetails gpu={gpu} source={source} trans={trans} />
     </section>
   );
 }
@@ -257,7 +313,38 @@ export namespace GpuCard {
     gpu: IGpu;
     /** Its chart series (history plus stream). */
     series: IGpuSeries | undefined;
+    /** The snapshot's source (`nvml`, `nvidia-smi`, `replay`…). */
+    source?: string;
+    /** The theme counter (`GpuModel.theme`): charts redraw when it changes. */
+    theme?: number;
   }
+}
+
+/**
+ * The collapsed "Details" part of a card, always present: PCIe link, ECC, retired or
+ * remapped memory, last Xid, clock-event reasons (N/A with the reason where missing).
+ */
+function GpuDetails(props: IGpuProps & { source: string }): JSX.Element {
+  const { gpu, source, trans } = props;
+  return (
+    <details className="jp-WorkbenchGpu-details">
+      <summary>{trans.__('Details')}</summary>
+      <dl>
+        {gpuDetails(gpu, source, trans).map(row => (
+          <div
+            key={row.key}
+            className="jp-WorkbenchGpu-detail"
+            data-detail={row.key}
+          >
+            <dt>{row.label}</dt>
+            <dd>
+              <ShownValue value={row.value} />
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
 }
 
 /**
@@ -332,21 +419,38 @@ function MigSlices(props: IGpuProps): JSX.Element {
       <table className="jp-WorkbenchGpu-mig">
         <thead>
           <tr>
-            <th>{trans.__('Slice')}</th>
+            <th title={trans.__('MIG device index')}>#</th>
             <th>{trans.__('Profile')}</th>
             <th>{trans.__('Memory')}</th>
           </tr>
         </thead>
         <tbody>
-          {devices.map(device => (
-            <tr key={device.index}>
-              <td>{device.index}</td>
-              <td>{device.profile ?? 'N/A'}</td>
-              <td>
-                {`${device.memory_used_mib ?? 'N/A'} / ${device.memory_total_mib ?? 'N/A'} MiB`}
-              </td>
-            </tr>
-          ))}
+          {devices.map(device => {
+            const memory = sliceMemory(
+              device.memory_used_mib,
+              device.memory_total_mib
+            );
+            const profile = device.profile ?? 'N/A';
+            return (
+              <tr key={device.index}>
+                <td>{device.index}</td>
+                <td
+                  title={
+                    device.gpu_instance_id === null
+                      ? profile
+                      : trans.__(
+                          '%1, GPU instance %2',
+                          profile,
+                          device.gpu_instance_id
+                        )
+                  }
+                >
+                  {profile}
+                </td>
+                <td title={memory.title}>{memory.text}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </>
@@ -360,6 +464,7 @@ function GpuProcesses(props: IGpuProps): JSX.Element {
   const { gpu, trans } = props;
   const rows = processRows(gpu);
   const kernels = rows.some(proc => proc.kernel);
+  const slices = !!gpu.mig?.enabled;
   return (
     <>
       <h4 className="jp-WorkbenchGpu-subtitle">
@@ -371,7 +476,17 @@ function GpuProcesses(props: IGpuProps): JSX.Element {
             <tr>
               <th>{trans.__('PID')}</th>
               <th>{trans.__('Process')}</th>
-              <th>{trans.__('Memory')}</th>
+              <th className="jp-WorkbenchGpu-memoryColumn">
+                {trans.__('Memory')}
+              </th>
+              {slices && (
+                <th
+                  className="jp-WorkbenchGpu-sliceColumn"
+                  title={trans.__('The MIG slice (GPU instance) it runs on')}
+                >
+                  {trans.__('Slice')}
+                </th>
+              )}
               {kernels && <th>{trans.__('Kernel')}</th>}
             </tr>
           </thead>
@@ -380,7 +495,12 @@ function GpuProcesses(props: IGpuProps): JSX.Element {
               <tr key={proc.pid}>
                 <td title={proc.pid}>{proc.pid}</td>
                 <td title={proc.name}>{proc.name}</td>
-                <td title={proc.memory}>{proc.memory}</td>
+                <td title={proc.memory}>{proc.memoryShort}</td>
+                {slices && (
+                  <td className="jp-WorkbenchGpu-slice" title={proc.slice}>
+                    {proc.sliceShort}
+                  </td>
+                )}
                 {kernels && <td title={proc.kernel}>{proc.kernel}</td>}
               </tr>
             ))}
@@ -396,10 +516,35 @@ function GpuProcesses(props: IGpuProps): JSX.Element {
 }
 
 /**
- * The CUDA and OpenGL checks: a button each and its result.
+ * The outcome of a check shown to the user: `success`, `warning` (it ran, but 3D is
+ * rendered in software), `error`; `''` while running or before the first run.
+ */
+export function checkOutcome(
+  state: ReturnType<GpuModel['check']>
+): 'success' | 'warning' | 'error' | '' {
+  if (state.running) {
+    return '';
+  }
+  const result = state.result;
+  if (!result) {
+    return state.error !== null ? 'error' : '';
+  }
+  if (!result.ok) {
+    return 'error';
+  }
+  return result.check === 'opengl' && !result.accelerated
+    ? 'warning'
+    : 'success';
+}
+
+/**
+ * The CUDA and OpenGL checks: a button each and its result. They run on the Jupyter
+ * server's machine: with a replayed capture they are labelled as checks of this
+ * machine, not of the replayed GPU.
  */
 export function GpuChecks(props: GpuView.IProps): JSX.Element {
   const { model, trans } = props;
+  const replay = model.snapshot?.source === 'replay';
   const checks: Array<[GpuCheckName, string, string]> = [
     [
       'cuda',
@@ -416,7 +561,17 @@ export function GpuChecks(props: GpuView.IProps): JSX.Element {
   ];
   return (
     <section className="jp-WorkbenchGpu-checks">
-      <h3 className="jp-WorkbenchGpu-subtitle">{trans.__('Checks')}</h3>
+      <h3 className="jp-WorkbenchGpu-subtitle">
+        {replay ? trans.__('Checks of this machine') : trans.__('Checks')}
+      </h3>
+      {replay && (
+        <p className="jp-WorkbenchGpu-checksScope">
+          {checksHeading(model.snapshot, trans)}{' '}
+          {trans.__(
+            'They run where the Jupyter server runs; their results say nothing about the replayed capture above.'
+          )}
+        </p>
+      )}
       {checks.map(([name, label, title]) => {
         const state = model.check(name);
         const result = state.result;
@@ -442,6 +597,7 @@ export function GpuChecks(props: GpuView.IProps): JSX.Element {
               className="jp-WorkbenchGpu-checkResult"
               data-check={name}
               data-ok={ok}
+              data-outcome={checkOutcome(state) || undefined}
               data-accelerated={
                 result?.check === 'opengl' && result.accelerated !== undefined
                   ? String(result.accelerated)

@@ -24,6 +24,7 @@ import {
 } from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
+import { IRunningSessionManagers } from '@jupyterlab/running';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { launchIcon, refreshIcon, stopIcon } from '@jupyterlab/ui-components';
@@ -34,9 +35,11 @@ import { iconFor, tileIconFor } from './icons';
 import { ILauncherSettings, openInFor, tileCaption, tileLabel } from './labels';
 import { WorkbenchModel } from './model';
 import { BackendPanel } from './panel';
+import { RunningBackends } from './running';
 
 export { BackendPanel } from './panel';
 export { WorkbenchModel } from './model';
+export { RunningBackends } from './running';
 export { framingBlockedBy } from './framing';
 export * from './labels';
 export * from './icons';
@@ -75,7 +78,8 @@ const plugin: JupyterFrontEndPlugin<IWorkbench> = {
     ICommandPalette,
     ILayoutRestorer,
     ISettingRegistry,
-    IDefaultFileBrowser
+    IDefaultFileBrowser,
+    IRunningSessionManagers
   ],
   activate
 };
@@ -90,19 +94,19 @@ function activate(
   palette: ICommandPalette | null,
   restorer: ILayoutRestorer | null,
   settingRegistry: ISettingRegistry | null,
-  fileBrowser: IDefaultFileBrowser | null
+  fileBrowser: IDefaultFileBrowser | null,
+  runningManagers: IRunningSessionManagers | null
 ): IWorkbench {
   const trans = translator.load('jupyter-workbench');
   const { commands, shell } = app;
   const category = trans.__('Workbench');
-  const settings: ILauncherSettings = { openIn: {}, pollInterval: 10 };
   const tracker = new WidgetTracker<MainAreaWidget<BackendPanel>>({
     namespace: 'workbench'
   });
 
   const webOpener: IWorkbench.IOpener = {
     open: async (backend, options) => {
-      const openIn = openInFor(backend, options, settings, !!launcher);
+      const openIn = openInFor(backend, options, model.settings, !!launcher);
       if (!launcher) {
         await Private.openStandalone(model, backend, trans);
         return null;
@@ -143,8 +147,7 @@ function activate(
 
   const model = new WorkbenchModel({
     client: new WorkbenchClient(app.serviceManager.serverSettings),
-    defaultOpener: webOpener,
-    pollInterval: settings.pollInterval * 1000
+    defaultOpener: webOpener
   });
 
   const nameOf = (args: Record<string, unknown>): string => {
@@ -367,16 +370,26 @@ function activate(
     }
   });
 
+  if (runningManagers) {
+    const running = new RunningBackends({
+      workbench: model,
+      trans,
+      icon: backend => iconFor(backend.name, backend.icon),
+      open: name => commands.execute(CommandIDs.open, { name }),
+      stop: name => commands.execute(CommandIDs.stop, { name })
+    });
+    runningManagers.add(running);
+  }
+
   if (settingRegistry) {
     void settingRegistry
       .load(PLUGIN_ID)
       .then(loaded => {
-        const update = () => {
-          settings.openIn =
-            (loaded.composite.openIn as Record<string, 'tab' | 'window'>) ?? {};
-          settings.pollInterval =
-            (loaded.composite.pollInterval as number) ?? 10;
-        };
+        // The catalogue poll and the start views follow the settings.
+        const update = () =>
+          model.configure(
+            loaded.composite as unknown as Partial<ILauncherSettings>
+          );
         update();
         loaded.changed.connect(update);
       })

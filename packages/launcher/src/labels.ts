@@ -16,7 +16,18 @@ export interface ILauncherSettings {
   openIn: Record<string, 'tab' | 'window'>;
   /** Catalogue poll interval in seconds. */
   pollInterval: number;
+  /** Seconds between status polls while a backend starts. */
+  progressInterval: number;
 }
+
+/**
+ * The settings' defaults (as in `schema/plugin.json`).
+ */
+export const DEFAULT_SETTINGS: Readonly<ILauncherSettings> = {
+  openIn: {},
+  pollInterval: 10,
+  progressInterval: 0.5
+};
 
 /**
  * Where to open `backend`: explicit option, then user setting, then the server's default.

@@ -3,39 +3,40 @@ import {
   IWorkbench,
   WorkbenchClient
 } from '@jupyter-workbench/services';
+import { PromiseDelegate } from '@lumino/coreutils';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { DEFAULT_SETTINGS, ILauncherSettings } from './labels';
+
 /**
- * The Workbench model: the catalogue, polled in the background, and the openers.
+ * The Workbench model: the catalogue, polled in the background at the interval of the
+ * settings, and the openers.
  *
  * The first fetch starts when the model is created and never blocks JupyterLab's start.
  */
 export class WorkbenchModel implements IWorkbench {
   /**
-   * Create the model; `pollInterval` is in milliseconds.
+   * Create the model.
    */
   constructor(options: WorkbenchModel.IOptions) {
     this.client = options.client;
     this._opener = options.defaultOpener;
+    this._settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this._poll = new Poll({
       factory: () => this._fetch(),
-      frequency: {
-        interval: options.pollInterval ?? 10000,
-        backoff: true,
-        max: 60000
-      },
+      frequency: Private.frequency(this._settings.pollInterval),
       name: '@jupyter-workbench/launcher:catalogue',
       standby: 'when-hidden'
     });
-    this.ready = this._poll.tick.then(() => undefined);
+    this.ready = this._ready.promise;
   }
 
   /** The REST client. */
   readonly client: WorkbenchClient;
 
-  /** Resolves after the first catalogue fetch. */
+  /** Resolves once the first catalogue fetch has answered (or failed). */
   readonly ready: Promise<void>;
 
   /** The catalogue as last fetched. */
@@ -51,6 +52,35 @@ export class WorkbenchModel implements IWorkbench {
   /** Emitted when the catalogue or a state changed. */
   get changed(): ISignal<this, void> {
     return this._changed;
+  }
+
+  /** The launcher settings in use. */
+  get settings(): Readonly<ILauncherSettings> {
+    return this._settings;
+  }
+
+  /** Milliseconds between status polls while a backend starts. */
+  get progressInterval(): number {
+    return this._settings.progressInterval * 1000;
+  }
+
+  /**
+   * Apply (changed) launcher settings: the catalogue poll follows `pollInterval` at once.
+   */
+  configure(settings: Partial<ILauncherSettings>): void {
+    const previous = this._settings.pollInterval;
+    this._settings = { ...DEFAULT_SETTINGS, ...settings };
+    if (this._settings.pollInterval === previous || this.isDisposed) {
+      return;
+    }
+    this._poll.frequency = Private.frequency(this._settings.pollInterval);
+    if (this._poll.state.phase !== 'constructed') {
+      // Re-arm the pending tick, which was timed with the old interval.
+      void this._poll.schedule({
+        interval: this._poll.frequency.interval,
+        phase: 'resolved'
+      });
+    }
   }
 
   /** Whether the model is disposed. */
@@ -144,6 +174,8 @@ export class WorkbenchModel implements IWorkbench {
       this._error = String((error as Error).message ?? error);
       this._changed.emit();
       throw error;
+    } finally {
+      this._ready.resolve();
     }
   }
 
@@ -153,6 +185,8 @@ export class WorkbenchModel implements IWorkbench {
   private _opener: IWorkbench.IOpener;
   private _openers = new Map<string, IWorkbench.IOpener>();
   private _poll: Poll;
+  private _ready = new PromiseDelegate<void>();
+  private _settings: ILauncherSettings;
 }
 
 /**
@@ -167,7 +201,24 @@ export namespace WorkbenchModel {
     client: WorkbenchClient;
     /** Opener of kinds without a registered opener (the web opener). */
     defaultOpener: IWorkbench.IOpener;
-    /** Catalogue poll interval in milliseconds. */
-    pollInterval?: number;
+    /** Initial settings (the defaults for the missing ones). */
+    settings?: Partial<ILauncherSettings>;
+  }
+}
+
+/**
+ * Module-private helpers.
+ */
+namespace Private {
+  /**
+   * The catalogue poll's frequency for an interval in seconds (backing off on errors).
+   */
+  export function frequency(seconds: number): {
+    interval: number;
+    backoff: boolean;
+    max: number;
+  } {
+    const interval = Math.round(seconds * 1000);
+    return { interval, backoff: true, max: Math.max(60000, interval * 6) };
   }
 }

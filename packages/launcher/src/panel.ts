@@ -1,16 +1,17 @@
 import {
   IBackendInfo,
-  IBackendStatus,
   IWorkbench,
-  WorkbenchAPIError
+  StartModel,
+  StartView
 } from '@jupyter-workbench/services';
 import {
   ITranslator,
   nullTranslator,
   TranslationBundle
 } from '@jupyterlab/translation';
+import { IFrame } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
-import { Widget } from '@lumino/widgets';
+import { Panel } from '@lumino/widgets';
 
 import { framingBlockedReason } from './framing';
 
@@ -20,15 +21,31 @@ import { framingBlockedReason } from './framing';
 const PANEL_CLASS = 'jp-WorkbenchPanel';
 
 /**
- * Milliseconds between status polls while a backend starts.
+ * What a proxied web app may do inside its frame: run scripts on JupyterLab's origin
+ * (the proxy and Jupyter's auth cookie), submit forms, open pop-ups (sign-in, "open in
+ * browser") that leave the sandbox, download files and show `alert`/`confirm`
+ * (code-server's "unsaved changes", RStudio's dialogs).
+ *
+ * Scripts plus same-origin let a framed page lift its own sandbox (browsers warn about
+ * it): the apps are the user's own, served by this server through its auth, and need
+ * both (service workers, cookies, storage). The sandbox still names what they may do.
  */
-const PROGRESS_POLL_MS = 400;
+export const WEB_APP_SANDBOX: IFrame.SandboxExceptions[] = [
+  'allow-scripts',
+  'allow-same-origin',
+  'allow-forms',
+  'allow-popups',
+  // Core's type spells this one without its "allow-" prefix; the browser needs it.
+  'allow-popups-to-escape-sandbox' as IFrame.SandboxExceptions,
+  'allow-downloads',
+  'allow-modals'
+];
 
 /**
- * Shows a web backend: progress with the live log tail while it starts, its log and a
- * Retry button when it fails, then the app in an iframe (or a new browser tab).
+ * Shows a web backend: the shared start view while it starts or when it failed or
+ * stopped, then the app in core's `IFrame` (or a new browser tab).
  */
-export class BackendPanel extends Widget {
+export class BackendPanel extends Panel {
   /**
    * Create a panel for `options.backend`.
    */
@@ -46,24 +63,45 @@ export class BackendPanel extends Widget {
     this.title.label = this.backend.title;
     this.title.closable = true;
     this.node.dataset.backend = this.backend.name;
-    this._status = this._el('div', 'jp-WorkbenchPanel-status');
-    this._frame = document.createElement('iframe');
-    this._frame.className = 'jp-WorkbenchPanel-frame';
-    this._frame.setAttribute(
-      'allow',
-      'clipboard-read; clipboard-write; fullscreen'
-    );
-    this._frame.title = this.backend.title;
-    this.node.appendChild(this._status);
+    this.start = new StartModel({
+      client: this._workbench.client,
+      name: this.backend.name,
+      title: this.backend.title,
+      pollInterval: this._workbench.progressInterval,
+      onRetry: () => void this.launch()
+    });
+    this.start.stateChanged.connect(this._onStartChanged, this);
+    this._view = new StartView({
+      model: this.start,
+      translator: options.translator
+    });
+    this._frame = new IFrame({
+      sandbox: WEB_APP_SANDBOX,
+      referrerPolicy: 'same-origin'
+    });
+    this._frame.addClass('jp-WorkbenchPanel-frame');
+    const iframe = this._frame.node.querySelector('iframe')!;
+    iframe.setAttribute('allow', 'clipboard-read; clipboard-write; fullscreen');
+    iframe.title = this.backend.title;
+    this.addWidget(this._view);
+    this._setPhase('starting');
     this._workbench.changed.connect(this._onCatalogueChanged, this);
   }
 
   /** The catalogue entry shown. */
   readonly backend: IBackendInfo;
 
+  /** The start view's model. */
+  readonly start: StartModel;
+
   /** Current phase of the panel. */
   get phase(): BackendPanel.Phase {
     return this._phase;
+  }
+
+  /** The app's frame (shown while the phase is `running`). */
+  get frame(): IFrame {
+    return this._frame;
   }
 
   /**
@@ -80,11 +118,11 @@ export class BackendPanel extends Widget {
   }
 
   /**
-   * Reload the app inside the iframe.
+   * Reload the app inside the frame.
    */
   reload(): void {
-    if (this._phase === 'running' && this._frame.isConnected) {
-      this._frame.src = this._appUrl();
+    if (this._phase === 'running') {
+      this._frame.url = this._appUrl();
     } else {
       void this.launch();
     }
@@ -101,15 +139,19 @@ export class BackendPanel extends Widget {
    * Show the stopped state (after a Stop command).
    */
   showStopped(): void {
-    this._render('stopped', null);
+    this.start.stopped('user');
   }
 
   /**
    * Dispose the panel and stop watching the catalogue.
    */
   dispose(): void {
-    this._stopProgress();
+    if (this.isDisposed) {
+      return;
+    }
     this._workbench.changed.disconnect(this._onCatalogueChanged, this);
+    this.start.dispose();
+    this._frame.dispose();
     super.dispose();
   }
 
@@ -119,37 +161,24 @@ export class BackendPanel extends Widget {
   }
 
   private async _launch(): Promise<void> {
-    this._render('starting', null);
-    this._startProgress();
-    let status: IBackendStatus;
-    try {
-      status = await this._workbench.client.start(this.backend.name);
-    } catch (error) {
-      this._stopProgress();
-      const message =
-        error instanceof WorkbenchAPIError
-          ? error.message
-          : String((error as Error)?.message ?? error);
-      const body = (error as WorkbenchAPIError).body as
-        IBackendStatus | undefined;
-      this._render('failed', {
-        ...(body ?? {}),
-        error: message
-      } as IBackendStatus);
+    this.start.pollInterval = this._workbench.progressInterval;
+    const status = await this.start.start();
+    if (this.isDisposed) {
+      return;
+    }
+    if (!status) {
+      const failed = this.start.status?.state;
+      if (failed) {
+        this._workbench.updateState(this.backend.name, failed);
+      }
       this._closePopup();
       return;
     }
-    this._stopProgress();
     this._workbench.updateState(this.backend.name, status.state);
-    if (status.state !== 'running') {
-      this._render('failed', status);
-      this._closePopup();
-      return;
-    }
-    await this._show(status);
+    await this._show();
   }
 
-  private async _show(status: IBackendStatus): Promise<void> {
+  private async _show(): Promise<void> {
     const url = this._appUrl();
     let openIn = this._openIn;
     let why: string | null = null;
@@ -173,19 +202,34 @@ export class BackendPanel extends Widget {
         openIn = 'window';
       }
     }
-    if (openIn === 'window') {
-      let opened = false;
-      if (this._popup && !this._popup.closed) {
-        this._popup.location.href = url;
-        opened = true;
-      } else {
-        opened = window.open(url, '_blank') !== null;
-      }
-      this._popup = null;
-      this._render('external', status, { why, opened });
+    if (openIn === 'tab') {
+      this._setPhase('running');
       return;
     }
-    this._render('running', status);
+    let opened = false;
+    if (this._popup && !this._popup.closed) {
+      this._popup.location.href = url;
+      opened = true;
+    } else {
+      opened = window.open(url, '_blank') !== null;
+    }
+    this._popup = null;
+    const trans = this._trans;
+    let message = opened
+      ? trans.__('It opened in a new browser tab.')
+      : trans.__('Your browser blocked the new tab; use the button below.');
+    if (why) {
+      message = why + ' ' + message;
+    }
+    this.start.showNotice({
+      heading: trans.__('%1 is running', this.backend.title),
+      message,
+      action: {
+        label: trans.__('Open in a new browser tab'),
+        run: () => this.openInBrowserTab()
+      }
+    });
+    this._setPhase('external');
   }
 
   private _appUrl(): string {
@@ -199,31 +243,24 @@ export class BackendPanel extends Widget {
     this._popup = null;
   }
 
-  private _startProgress(): void {
-    this._stopProgress();
-    const poll = async () => {
-      try {
-        const status = await this._workbench.client.getBackend(
-          this.backend.name
-        );
-        if (this._phase === 'starting') {
-          this._render('starting', status);
-        }
-      } catch {
-        // The start request reports errors; progress polling stays quiet.
-      }
-    };
-    this._progressTimer = window.setInterval(
-      () => void poll(),
-      PROGRESS_POLL_MS
-    );
-    void poll();
-  }
-
-  private _stopProgress(): void {
-    if (this._progressTimer !== null) {
-      window.clearInterval(this._progressTimer);
-      this._progressTimer = null;
+  /**
+   * Follow the start model: its phases are the panel's, except `running`, which the
+   * panel sets itself once it knows where the app is shown.
+   */
+  private _onStartChanged(): void {
+    switch (this.start.phase) {
+      case 'idle':
+      case 'starting':
+        this._setPhase('starting');
+        break;
+      case 'failed':
+        this._setPhase('failed');
+        break;
+      case 'stopped':
+        this._setPhase('stopped');
+        break;
+      default:
+        break;
     }
   }
 
@@ -233,136 +270,56 @@ export class BackendPanel extends Widget {
       return;
     }
     if (entry.state === 'failed' || entry.state === 'stopped') {
+      const state = entry.state;
       void this._workbench.client
         .getBackend(this.backend.name)
-        .then(status =>
-          this._render(entry.state === 'failed' ? 'failed' : 'stopped', status)
-        )
-        .catch(() => this._render('stopped', null));
+        .then(status => {
+          if (this._phase !== 'running') {
+            return; // Shown meanwhile (e.g. stopped by the user's Stop).
+          }
+          if (state === 'failed') {
+            this.start.fail(status.error ?? '', status);
+          } else {
+            this.start.stopped('backend', status);
+          }
+        })
+        .catch(() => {
+          if (this._phase === 'running') {
+            this.start.stopped('backend');
+          }
+        });
     }
   }
 
-  private _render(
-    phase: BackendPanel.Phase,
-    status: IBackendStatus | null,
-    extra: { why?: string | null; opened?: boolean } = {}
-  ): void {
+  private _setPhase(phase: BackendPanel.Phase): void {
+    if (this.isDisposed) {
+      return;
+    }
     this._phase = phase;
     this.node.dataset.phase = phase;
-    const trans = this._trans;
-    const title = this.backend.title;
-    this._status.replaceChildren();
     if (phase === 'running') {
-      this._status.hidden = true;
-      if (!this._frame.isConnected) {
-        this._frame.src = this._appUrl();
-        this.node.appendChild(this._frame);
+      this._view.hide();
+      if (this._frame.parent !== this) {
+        this._frame.url = this._appUrl();
+        this.addWidget(this._frame);
       }
       return;
     }
-    this._frame.remove();
-    this._status.hidden = false;
-    const heading = this._el('h2', 'jp-WorkbenchPanel-heading');
-    const message = this._el('p', 'jp-WorkbenchPanel-message');
-    this._status.append(heading, message);
-    const buttons = this._el('div', 'jp-WorkbenchPanel-buttons');
-    if (phase === 'starting') {
-      heading.textContent = trans.__('Starting %1…', title);
-      const elapsed = status?.elapsed ?? 0;
-      const timeout = status?.timeout ?? 60;
-      message.textContent = trans.__(
-        '%1 s elapsed (gives up after %2 s)',
-        elapsed.toFixed(1),
-        timeout.toFixed(0)
-      );
-      const progress = document.createElement('progress');
-      progress.className = 'jp-WorkbenchPanel-progress';
-      progress.max = timeout;
-      progress.value = Math.min(elapsed, timeout);
-      this._status.appendChild(progress);
-    } else if (phase === 'failed') {
-      heading.textContent = trans.__('%1 could not be started', title);
-      message.textContent =
-        status?.error ?? trans.__('The backend stopped unexpectedly.');
-      if (
-        status?.next_restart_in !== null &&
-        status?.next_restart_in !== undefined
-      ) {
-        message.textContent +=
-          ' ' +
-          trans.__(
-            'Restarting automatically in %1 s.',
-            status.next_restart_in.toFixed(0)
-          );
-      }
-      buttons.appendChild(
-        this._button(trans.__('Retry'), () => void this.launch(), true)
-      );
-    } else if (phase === 'stopped') {
-      heading.textContent = trans.__('%1 is stopped', title);
-      message.textContent = trans.__(
-        'Start it again to continue where your files are.'
-      );
-      buttons.appendChild(
-        this._button(trans.__('Start'), () => void this.launch(), true)
-      );
-    } else if (phase === 'external') {
-      heading.textContent = trans.__('%1 is running', title);
-      message.textContent = extra.opened
-        ? trans.__('It opened in a new browser tab.')
-        : trans.__('Your browser blocked the new tab; use the button below.');
-      if (extra.why) {
-        message.textContent = extra.why + ' ' + message.textContent;
-      }
-      buttons.appendChild(
-        this._button(
-          trans.__('Open in a new browser tab'),
-          () => this.openInBrowserTab(),
-          true
-        )
-      );
-    }
-    this._status.appendChild(buttons);
-    const lines = status?.log_tail ?? [];
-    if (lines.length) {
-      const label = this._el('div', 'jp-WorkbenchPanel-logLabel');
-      label.textContent = trans.__('Last log lines');
-      const log = this._el('pre', 'jp-WorkbenchPanel-log');
-      log.textContent = lines.join('\n');
-      this._status.append(label, log);
-      log.scrollTop = log.scrollHeight;
+    this._view.show();
+    if (this._frame.parent === this) {
+      // Unloads the app (a stopped or failed app must not keep a dead page).
+      this._frame.parent = null;
+      this._frame.url = 'about:blank';
     }
   }
 
-  private _button(
-    label: string,
-    onClick: () => void,
-    accept = false
-  ): HTMLButtonElement {
-    const button = document.createElement('button');
-    button.className = `jp-Button jp-mod-styled ${accept ? 'jp-mod-accept' : 'jp-mod-reject'}`;
-    button.textContent = label;
-    button.addEventListener('click', onClick);
-    return button;
-  }
-
-  private _el<K extends keyof HTMLElementTagNameMap>(
-    tag: K,
-    className: string
-  ): HTMLElementTagNameMap[K] {
-    const element = document.createElement(tag);
-    element.className = className;
-    return element;
-  }
-
-  private _frame: HTMLIFrameElement;
+  private _frame: IFrame;
   private _launching: Promise<void> | null = null;
   private _openIn: 'tab' | 'window';
   private _phase: BackendPanel.Phase = 'starting';
   private _popup: Window | null;
-  private _progressTimer: number | null = null;
-  private _status: HTMLElement;
   private _trans: TranslationBundle;
+  private _view: StartView;
   private _workbench: BackendPanel.IWorkbenchModel;
 }
 

@@ -1,1 +1,3 @@
+import '@jupyter-workbench/services/style/index.js';
+
 import './base.css';

@@ -31,6 +31,12 @@ export interface IWorkbench {
   readonly changed: ISignal<IWorkbench, void>;
 
   /**
+   * Milliseconds between status polls while a backend starts (from the settings),
+   * for every start view (web apps and desktops).
+   */
+  readonly progressInterval: number;
+
+  /**
    * Fetch the catalogue again.
    */
   refresh(): Promise<void>;

@@ -19,6 +19,7 @@ from typing import Any  # Any: snapshots are JSON-like trees
 from .health import with_health
 from .model import snapshot_from_tree
 from .parse import parse_any
+from .prometheus import number_text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
 def _value(gpu: dict[str, Any], field: str, value: Any, unit: str = "") -> str:
     if value is None:
         return f"N/A ({gpu.get('na', {}).get(field, 'unknown')})"
-    return f"{value:g}{unit}" if isinstance(value, (int, float)) else f"{value}{unit}"
+    if isinstance(value, (int, float)):
+        return f"{number_text(value)}{unit}"  # exact: 1234567, not 1.23457e+06
+    return f"{value}{unit}"
 
 
 def render_text(snapshot: dict[str, Any]) -> str:
@@ -73,18 +76,37 @@ def render_text(snapshot: dict[str, Any]) -> str:
         lines.append(
             f"  memory {_value(gpu, 'memory.used_mib', mem['used_mib'])} / "
             f"{_value(gpu, 'memory.total_mib', mem['total_mib'], ' MiB')}"
+            f"  free {_value(gpu, 'memory.free_mib', mem.get('free_mib'), ' MiB')}"
+            f"  reserved {_value(gpu, 'memory.reserved_mib', mem.get('reserved_mib'), ' MiB')}"
         )
         util = _value(gpu, "utilization_gpu_percent", gpu["utilization_gpu_percent"], " %")
+        engines = gpu.get("utilization") or {}
         lines.append(
             f"  utilization {util}"
+            f"  encoder {_value(gpu, 'utilization.encoder', engines.get('encoder'), ' %')}"
+            f"  decoder {_value(gpu, 'utilization.decoder', engines.get('decoder'), ' %')}"
+        )
+        power = gpu.get("power") or {}
+        which = f" ({power['source']})" if power.get("source") else ""
+        lines.append(
             f"  temperature {_value(gpu, 'temperature_c', gpu['temperature_c'], ' C')}"
-            f"  power {_value(gpu, 'power_w', gpu['power_w'], ' W')}"
+            f"  memory {_value(gpu, 'memory_temperature_c', gpu.get('memory_temperature_c'), ' C')}"
+            f"  power {_value(gpu, 'power_w', gpu['power_w'], ' W')}{which}"
+            f"  limit {_value(gpu, 'power_limit_w', gpu['power_limit_w'], ' W')}"
+        )
+        lines.append(
+            f"  pstate {_value(gpu, 'pstate', gpu.get('pstate'))}"
+            f"  fan {_value(gpu, 'fan_speed_percent', gpu.get('fan_speed_percent'), ' %')}"
         )
         if gpu["mig"]["enabled"]:
             for dev in gpu["mig"]["devices"]:
+                source = dev.get("profile_source") or ""
+                named = " (derived)" if source.startswith("derived") else ""
                 lines.append(
-                    f"  MIG {dev['index']}: {dev.get('profile') or '?'}"
+                    f"  MIG {dev['index']}: {dev.get('profile') or '?'}{named}"
+                    f"  GPU instance {dev.get('gpu_instance_id')}"
                     f"  {dev.get('memory_used_mib')} / {dev.get('memory_total_mib')} MiB"
+                    f"  {dev.get('uuid') or ''}".rstrip()
                 )
         for proc in gpu.get("processes", []):
             lines.append(

@@ -99,7 +99,8 @@ class GPUMonitor(LoggingConfigurable):
         "",
         help="For demos and tests: a saved `nvidia-smi -q -x` XML file (or an "
         "nvidia_gpu_exporter capture .txt) replayed as if it were this session's GPU. "
-        "Used when source is 'replay'.",
+        "Used when source is 'replay'. Empty (the default): the real capture shipped in "
+        "the package, an H100 in MIG mode (jupyter_workbench/gpu/captures).",
     ).tag(config=True)
     replay_section = Enum(
         ["idle", "load"], default_value="load", help="Which part of a capture file to replay."
@@ -152,12 +153,16 @@ class GPUMonitor(LoggingConfigurable):
     # -------------------------------------------------------------- source
     def make_source(self) -> Any:
         """Build the configured source."""
-        from .sources import NoSource, NvidiaSmiSource, ReplaySource, auto_source
+        from .sources import (
+            PACKAGED_CAPTURE,
+            NoSource,
+            NvidiaSmiSource,
+            ReplaySource,
+            auto_source,
+        )
 
         if self.source == "replay":
-            if not self.replay_file:
-                return NoSource("GPUMonitor.source is 'replay' but no replay_file is set")
-            return ReplaySource(self.replay_file, self.replay_section)
+            return ReplaySource(self.replay_file or str(PACKAGED_CAPTURE), self.replay_section)
         if self.source == "nvidia-smi":
             return NvidiaSmiSource(
                 timeout=self.nvidia_smi_timeout, slow_interval=self.slow_interval

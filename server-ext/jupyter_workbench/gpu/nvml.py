@@ -11,7 +11,7 @@ import time
 from functools import partial
 from typing import Any, Callable  # Any: pynvml is untyped; snapshots are JSON-like
 
-from .model import NO_LICENCE, NOT_MEANINGFUL_VGPU, empty_snapshot
+from .model import NO_LICENCE, NOT_MEANINGFUL_VGPU, empty_snapshot, gi_profile
 
 _VIRT = {0: "none", 1: "passthrough", 2: "vgpu", 3: "host_vgpu"}
 _REASON_BITS = {
@@ -37,6 +37,18 @@ ECC_FIELDS = (
     "volatile_corrected",
     "aggregate_corrected",
 )
+#: The power readings and limits of the snapshot model.
+POWER_FIELDS = (
+    "source",
+    "average_w",
+    "instant_w",
+    "default_limit_w",
+    "min_limit_w",
+    "max_limit_w",
+    "requested_limit_w",
+)
+#: The clocks of the snapshot model.
+CLOCK_FIELDS = ("sm_mhz", "mem_mhz", "graphics_mhz", "video_mhz", "max_sm_mhz", "max_mem_mhz")
 
 
 def load_nvml() -> tuple[Any, str | None]:
@@ -144,15 +156,19 @@ class NvmlSource:
                 **dict.fromkeys(("uuid", "name", "pci_bus_id", "minor_number")),
                 **dict.fromkeys(("virtualization_mode", "vgpu")),
                 "mig": {"enabled": False, "devices": []},
-                "memory": {"total_mib": None, "used_mib": None},
+                "memory": dict.fromkeys(("total_mib", "used_mib", "free_mib", "reserved_mib")),
                 **dict.fromkeys(("utilization_gpu_percent", "temperature_c")),
+                "utilization": dict.fromkeys(("memory", "encoder", "decoder", "jpeg", "ofa")),
+                **dict.fromkeys(("memory_temperature_c", "fan_speed_percent", "pstate")),
+                **dict.fromkeys(("compute_mode", "energy_mj", "clock_event_counters_us")),
                 **dict.fromkeys(("power_w", "power_limit_w")),
-                "clocks": {"sm_mhz": None, "mem_mhz": None},
+                "power": dict.fromkeys(POWER_FIELDS),
+                "clocks": dict.fromkeys(CLOCK_FIELDS),
                 "clock_event_reasons": [],
                 "pcie": dict.fromkeys(
                     ("gen_current", "gen_max", "width_current", "width_max", "replay_counter")
                 ),
-                "ecc": dict.fromkeys(ECC_FIELDS),
+                "ecc": dict.fromkeys((*ECC_FIELDS, "volatile", "aggregate")),
                 **dict.fromkeys(("remapped_rows", "retired_pages", "recovery_action")),
                 "xid_events": [],
                 "processes": [],
@@ -165,7 +181,7 @@ class NvmlSource:
 
         static = self._static_facts(index, handle, na)
         mode, name = static["virtualization_mode"], static["name"]
-        memory = call("memory", lambda: nvml.nvmlDeviceGetMemoryInfo(handle))
+        memory = self._memory(handle, na)
         util = call("utilization_gpu_percent", lambda: nvml.nvmlDeviceGetUtilizationRates(handle))
         temp = call(
             "temperature_c",
@@ -184,6 +200,18 @@ class NvmlSource:
                 sm, na["clocks.sm_mhz"] = None, NOT_MEANINGFUL_VGPU
             if mem == 0:
                 mem, na["clocks.mem_mhz"] = None, NOT_MEANINGFUL_VGPU
+        constraints = call(
+            "power.min_limit_w", lambda: nvml.nvmlDeviceGetPowerManagementLimitConstraints(handle)
+        )
+        for field in (
+            "utilization.jpeg",
+            "utilization.ofa",
+            "memory_temperature_c",
+            "power.average_w",
+            "power.instant_w",
+            "clock_event_counters_us",
+        ):
+            na[field] = "not read through NVML by Workbench (nvidia-smi reports it)"
         reasons = call(
             "clock_event_reasons",
             lambda: nvml.nvmlDeviceGetCurrentClocksEventReasons(handle),
@@ -207,15 +235,69 @@ class NvmlSource:
             "virtualization_mode": mode,
             "vgpu": {"profile": name, **(licence or NO_LICENCE)} if mode == "vgpu" else None,
             "mig": mig,
-            "memory": {
-                "total_mib": int(memory.total // MIB) if memory else None,
-                "used_mib": int(memory.used // MIB) if memory else None,
-            },
+            "memory": memory,
             "utilization_gpu_percent": util.gpu if util is not None else None,
+            "utilization": {
+                "memory": util.memory if util is not None else None,
+                "encoder": _first(
+                    call(
+                        "utilization.encoder", lambda: nvml.nvmlDeviceGetEncoderUtilization(handle)
+                    )
+                ),
+                "decoder": _first(
+                    call(
+                        "utilization.decoder", lambda: nvml.nvmlDeviceGetDecoderUtilization(handle)
+                    )
+                ),
+                "jpeg": None,
+                "ofa": None,
+            },
+            "memory_temperature_c": None,
+            "fan_speed_percent": call(
+                "fan_speed_percent", lambda: nvml.nvmlDeviceGetFanSpeed(handle)
+            ),
+            "pstate": _pstate(call("pstate", lambda: nvml.nvmlDeviceGetPerformanceState(handle))),
+            "compute_mode": _COMPUTE_MODES.get(
+                call("compute_mode", lambda: nvml.nvmlDeviceGetComputeMode(handle))
+            ),
+            "power": {
+                # nvmlDeviceGetPowerUsage: the 1-s average on Ampere and newer (except
+                # GA100), the instant reading on older GPUs; NVML does not say which.
+                "source": "nvml" if power is not None else None,
+                "average_w": None,
+                "instant_w": None,
+                "default_limit_w": _watts(
+                    call(
+                        "power.default_limit_w",
+                        lambda: nvml.nvmlDeviceGetPowerManagementDefaultLimit(handle),
+                    )
+                ),
+                "min_limit_w": _watts(_first(constraints)),
+                "max_limit_w": _watts(constraints[1] if constraints else None),
+                "requested_limit_w": _watts(
+                    call(
+                        "power.requested_limit_w",
+                        lambda: nvml.nvmlDeviceGetPowerManagementLimit(handle),
+                    )
+                ),
+            },
+            "energy_mj": call(
+                "energy_mj", lambda: nvml.nvmlDeviceGetTotalEnergyConsumption(handle)
+            ),
+            "clock_event_counters_us": None,
             "temperature_c": temp,
             "power_w": power / 1000 if power is not None else None,
             "power_limit_w": limit / 1000 if limit is not None else None,
-            "clocks": {"sm_mhz": sm, "mem_mhz": mem},
+            "clocks": {
+                "sm_mhz": sm,
+                "mem_mhz": mem,
+                "graphics_mhz": self._clock(
+                    handle, na, "graphics_mhz", "NVML_CLOCK_GRAPHICS", mode
+                ),
+                "video_mhz": self._clock(handle, na, "video_mhz", "NVML_CLOCK_VIDEO", mode),
+                "max_sm_mhz": self._clock(handle, na, "max_sm_mhz", "NVML_CLOCK_SM", mode, True),
+                "max_mem_mhz": self._clock(handle, na, "max_mem_mhz", "NVML_CLOCK_MEM", mode, True),
+            },
             "clock_event_reasons": sorted(
                 label for bit, label in _REASON_BITS.items() if reasons and reasons & bit
             ),
@@ -253,6 +335,39 @@ class NvmlSource:
         gpu["lost"] = na.pop("_lost", None) is not None
         gpu["na"] = na
         return gpu
+
+    def _memory(self, handle: Any, na: dict[str, str]) -> dict[str, Any]:
+        """Total, used, free and reserved MiB (``nvmlMemory_v2``; v1 has no reserved)."""
+        nvml = self.nvml
+        version = getattr(nvml, "nvmlMemory_v2", None)
+        memory = None
+        if version is not None:
+            memory = self._call(
+                na, "memory", lambda: nvml.nvmlDeviceGetMemoryInfo(handle, version=version)
+            )
+        if memory is None:
+            na.pop("memory", None)
+            memory = self._call(na, "memory", lambda: nvml.nvmlDeviceGetMemoryInfo(handle))
+        reserved = getattr(memory, "reserved", None)
+        if memory is not None and reserved is None:
+            na["memory.reserved_mib"] = "needs nvmlMemory_v2 (nvidia-ml-py and driver ≥ 510)"
+        return {
+            "total_mib": int(memory.total // MIB) if memory else None,
+            "used_mib": int(memory.used // MIB) if memory else None,
+            "free_mib": int(memory.free // MIB) if memory else None,
+            "reserved_mib": int(reserved // MIB) if reserved is not None else None,
+        }
+
+    def _clock(
+        self, handle: Any, na: dict[str, str], key: str, kind: str, mode: Any, top: bool = False
+    ) -> Any:
+        nvml = self.nvml
+        clock = getattr(nvml, kind, None)
+        fn = nvml.nvmlDeviceGetMaxClockInfo if top else nvml.nvmlDeviceGetClockInfo
+        value = self._call(na, f"clocks.{key}", lambda: fn(handle, clock))
+        if mode == "vgpu" and value == 0:
+            value, na[f"clocks.{key}"] = None, NOT_MEANINGFUL_VGPU
+        return value
 
     def _static_facts(self, index: int, handle: Any, na: dict[str, str]) -> dict[str, Any]:
         """Facts that do not change while the driver is loaded, read once per GPU."""
@@ -330,8 +445,11 @@ class NvmlSource:
             ),
             "volatile_corrected": None,
             "aggregate_corrected": None,
+            "volatile": None,
+            "aggregate": None,
         }
-        na["ecc.volatile_corrected"] = na["ecc.aggregate_corrected"] = "not read through NVML"
+        for field in ("volatile_corrected", "aggregate_corrected", "volatile", "aggregate"):
+            na[f"ecc.{field}"] = "not read through NVML"
         remap = call("remapped_rows", lambda: nvml.nvmlDeviceGetRemappedRows(handle))
         action = call("recovery_action", lambda: nvml.nvmlDeviceGetGpuRecoveryAction(handle))
         licence = self._licence(handle, na) if mode == "vgpu" else None
@@ -351,17 +469,32 @@ class NvmlSource:
                     continue
                 memory = self._safe(partial(nvml.nvmlDeviceGetMemoryInfo, mig))
                 mig_name = _text(self._safe(partial(nvml.nvmlDeviceGetName, mig))) or ""
+                # NVIDIA's own name: "NVIDIA H200 MIG 1c.3g.71gb" → "1c.3g.71gb".
+                profile = mig_name.rsplit(" ", 1)[-1] if " MIG " in mig_name else None
+                dev_na: dict[str, str] = {}
+                uuid = _text(self._call(dev_na, "uuid", partial(nvml.nvmlDeviceGetUUID, mig)))
+                ci = self._call(
+                    dev_na, "compute_instance_id", partial(nvml.nvmlDeviceGetComputeInstanceId, mig)
+                )
+                if profile is None:
+                    dev_na["profile"] = f"NVML named this MIG device {mig_name!r}"
                 devices.append(
                     {
                         "index": len(devices),
                         "gpu_instance_id": self._safe(
                             partial(nvml.nvmlDeviceGetGpuInstanceId, mig)
                         ),
-                        "profile": mig_name.rsplit(" ", 1)[-1] if " MIG " in mig_name else None,
-                        "profile_source": "nvml",
+                        "compute_instance_id": ci,
+                        "uuid": uuid,
+                        "profile": profile,
+                        "gpu_instance_profile": gi_profile(profile),
+                        "profile_source": "nvml" if profile else None,
                         "multiprocessor_count": None,
                         "memory_total_mib": int(memory.total // MIB) if memory else None,
                         "memory_used_mib": int(memory.used // MIB) if memory else None,
+                        "memory_free_mib": int(memory.free // MIB) if memory else None,
+                        "memory_reserved_mib": None,
+                        "na": dev_na,
                     }
                 )
         return {"enabled": enabled, "devices": devices}
@@ -405,6 +538,22 @@ class NvmlSource:
                 break
             events.append({"xid": int(data.eventData), "time": time.time()})
         return list(events)
+
+
+_COMPUTE_MODES = {0: "Default", 1: "Exclusive_Thread", 2: "Prohibited", 3: "Exclusive_Process"}
+
+
+def _first(value: Any) -> Any:
+    """``(utilization, sampling period)`` → utilization; ``None`` stays ``None``."""
+    return value[0] if isinstance(value, (tuple, list)) else value
+
+
+def _watts(milliwatts: Any) -> float | None:
+    return milliwatts / 1000 if milliwatts is not None else None
+
+
+def _pstate(value: Any) -> str | None:
+    return f"P{value}" if isinstance(value, int) and 0 <= value <= 15 else None
 
 
 def _text(value: Any) -> str | None:

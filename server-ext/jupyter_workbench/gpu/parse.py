@@ -24,6 +24,10 @@ _KEY = re.compile(r"[^a-z0-9]+")
 _TEXT_LINE = re.compile(r"^(?P<indent> *)(?P<key>[^:]+?)\s*(?::\s*(?P<value>.*))?$")
 _GPU_LINE = re.compile(r"^GPU ([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9A-Fa-f])$")
 _SECTION = re.compile(r"^# (?P<phase>\w+) :: (?P<name>.+)$")
+_LIST_GPU = re.compile(r"^GPU (?P<index>\d+): (?P<name>.+?) \(UUID: (?P<uuid>[^)]+)\)\s*$")
+_LIST_MIG = re.compile(
+    r"^\s+MIG (?P<profile>\S+)\s+Device\s+(?P<index>\d+): \(UUID: (?P<uuid>[^)]+)\)\s*$"
+)
 
 
 def normalise(key: str) -> str:
@@ -129,6 +133,29 @@ def _looks_like_section(name: str) -> bool:
     return name in {"processes", "mig_devices"}
 
 
+def parse_list(text: str) -> list[dict[str, Any]]:
+    """``nvidia-smi -L``: every GPU with its MIG devices, named by NVIDIA.
+
+    ``GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-…)`` then, per MIG device,
+    ``  MIG 3g.40gb     Device  0: (UUID: MIG-…)`` (``1c.3g.71gb`` when a GPU instance
+    holds several compute instances).
+    """
+    gpus: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        gpu = _LIST_GPU.match(line)
+        if gpu:
+            gpus.append(
+                {"index": int(gpu["index"]), "name": gpu["name"], "uuid": gpu["uuid"], "mig": []}
+            )
+            continue
+        mig = _LIST_MIG.match(line)
+        if mig and gpus:
+            gpus[-1]["mig"].append(
+                {"index": int(mig["index"]), "profile": mig["profile"], "uuid": mig["uuid"]}
+            )
+    return gpus
+
+
 def capture_sections(text: str) -> dict[str, str]:
     """Split an nvidia_gpu_exporter capture into ``{"load :: query (-q)": body, …}``."""
     sections: dict[str, str] = {}
@@ -161,7 +188,11 @@ def parse_capture(text: str, section: str = "load") -> Tree:
     body = sections.get(f"{section} :: query (-q)")
     if body is None:
         raise ValueError(f"the capture has no '{section} :: query (-q)' section")
-    return parse_text(body)
+    tree = parse_text(body)
+    listing = sections.get("capabilities :: list (-L)")
+    if listing is not None:
+        tree["listing"] = parse_list(listing)
+    return tree
 
 
 def parse_any(text: str, section: str = "load") -> Tree:

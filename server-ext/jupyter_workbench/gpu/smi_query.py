@@ -26,15 +26,30 @@ FAST_FIELDS: list[tuple[str, tuple[str, ...], bool, bool]] = [
     ("clocks.sm", ("clocks", "sm_mhz"), False, True),
     ("clocks.mem", ("clocks", "mem_mhz"), False, True),
 ]
+#: The instant power reading (drivers ≥ 530), queried only where the average is N/A.
+INSTANT = ("power.draw.instant", ("power", "instant_w"), False, False)
 #: The first column identifies the GPU.
 QUERY = ["pci.bus_id", *(field for field, *_ in FAST_FIELDS)]
+
+
+def query_fields(instant: bool = False) -> list[str]:
+    """The fast query's fields; with the instant power reading when ``instant``."""
+    return [*QUERY, INSTANT[0]] if instant else list(QUERY)
+
+
+def wants_instant(snapshot: dict[str, Any]) -> bool:
+    """Whether a GPU of the full read shows the instant power (its average is N/A)."""
+    return any((g.get("power") or {}).get("source") == "instant" for g in snapshot.get("gpus", []))
+
+
 #: Canonical names of the short field names above (what other tools' queries use).
 ALIASES = {"clocks.sm": "clocks.current.sm", "clocks.mem": "clocks.current.memory"}
 
 
-def query_argv(executable: str) -> list[str]:
+def query_argv(executable: str, fields: list[str] | None = None) -> list[str]:
     """The fast query's command line."""
-    return [executable, f"--query-gpu={','.join(QUERY)}", "--format=csv,noheader,nounits"]
+    fields = fields or QUERY
+    return [executable, f"--query-gpu={','.join(fields)}", "--format=csv,noheader,nounits"]
 
 
 def bus_key(bus_id: str | None) -> str | None:
@@ -83,7 +98,8 @@ def merge_fast(
         row = by_bus[bus_key(gpu.get("pci_bus_id"))]
         na = gpu.setdefault("na", {})
         vgpu = gpu.get("virtualization_mode") == "vgpu"
-        for field, path, as_int, vgpu_zero in FAST_FIELDS:
+        fast = [*FAST_FIELDS, INSTANT] if INSTANT[0] in row else FAST_FIELDS
+        for field, path, as_int, vgpu_zero in fast:
             label = ".".join(path)
             raw = row.get(field, row.get(ALIASES.get(field, field)))
             missing = reason_for(raw)
@@ -101,4 +117,20 @@ def merge_fast(
             if label == "utilization_gpu_percent" and value is None and gpu["mig"]["enabled"]:
                 na[label] = "not reported for the whole GPU in MIG mode"
             _set(gpu, path, value)
+        _power_fallback(gpu, na, fresh_instant=INSTANT[0] in row)
     return merged
+
+
+def _power_fallback(gpu: dict[str, Any], na: dict[str, str], fresh_instant: bool) -> None:
+    """``power.draw`` is the average: N/A there, the instant reading of the same query is
+    shown, as the full read does (never the full read's older instant reading)."""
+    power = gpu.get("power")
+    if not isinstance(power, dict):
+        return
+    if gpu.get("power_w") is not None:
+        if power.get("source") in ("average", "instant"):
+            power["average_w"], power["source"] = gpu["power_w"], "average"
+        return
+    if fresh_instant and power.get("instant_w") is not None:
+        gpu["power_w"], power["source"], power["average_w"] = power["instant_w"], "instant", None
+        na["power.average_w"] = na.pop("power_w", "not available on this GPU")

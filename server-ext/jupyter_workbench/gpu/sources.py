@@ -10,15 +10,25 @@ import os
 import shutil
 import subprocess
 import time
+from pathlib import Path
 from typing import Any  # Any: snapshots are JSON-like trees
 
 from .model import empty_snapshot, snapshot_from_tree
-from .parse import parse_any, parse_xml
-from .smi_query import QUERY, merge_fast, parse_query_csv, query_argv
+from .parse import parse_any, parse_list, parse_xml
+from .smi_query import merge_fast, parse_query_csv, query_argv, query_fields, wants_instant
+
+#: The real capture shipped in the package (see ``captures/SOURCES.md``): an H100 in MIG mode.
+#: Replayed when ``GPUMonitor.source`` is ``"replay"`` and no ``replay_file`` is set.
+PACKAGED_CAPTURE = (
+    Path(__file__).parent / "captures" / "linux-x86_64__nvidia-h100-mig__590.48.01.txt"
+)
 
 
 class ReplaySource:
-    """Replays a saved ``nvidia-smi -q -x`` XML or capture file (for demos and tests)."""
+    """Replays a saved ``nvidia-smi -q -x`` XML or capture file (for demos and tests).
+
+    Its snapshots say what they are: ``"source": "replay"`` and ``"replay_of"``, the file's name.
+    """
 
     name = "replay"
 
@@ -36,13 +46,16 @@ class ReplaySource:
             self._error = f"cannot replay {self.path}: {err}"
 
     def sample(self) -> dict[str, Any]:
-        """The file's snapshot, stamped now."""
+        """The file's snapshot, stamped now, naming the replayed file."""
         if self._tree is None and self._error is None:
             self._load()
         if self._error:
-            return empty_snapshot(self.name, "error", self._error, time.time())
-        assert self._tree is not None
-        return snapshot_from_tree(self._tree, self.name, time.time())
+            snapshot = empty_snapshot(self.name, "error", self._error, time.time())
+        else:
+            assert self._tree is not None
+            snapshot = snapshot_from_tree(self._tree, self.name, time.time())
+        snapshot["replay_of"] = os.path.basename(self.path)
+        return snapshot
 
 
 class NvidiaSmiSource:
@@ -83,8 +96,10 @@ class NvidiaSmiSource:
 
     def _fast(self, now: float) -> dict[str, Any] | None:
         """The fast query merged into the last full snapshot; ``None``: read everything."""
+        assert self._full is not None
+        fields = query_fields(instant=wants_instant(self._full))
         try:
-            proc = self._run(query_argv(self.executable or "nvidia-smi"))
+            proc = self._run(query_argv(self.executable or "nvidia-smi", fields))
         except (subprocess.TimeoutExpired, OSError):
             return None
         if proc.returncode != 0:
@@ -93,7 +108,7 @@ class NvidiaSmiSource:
                 self.fast_query_works = False
             return None
         try:
-            rows = parse_query_csv(proc.stdout.decode("utf-8", "replace"), QUERY)
+            rows = parse_query_csv(proc.stdout.decode("utf-8", "replace"), fields)
         except ValueError:
             self.fast_query_works = False
             return None
@@ -127,7 +142,26 @@ class NvidiaSmiSource:
             tree = parse_xml(proc.stdout)
         except Exception as err:  # malformed output must not break the sampler
             return empty_snapshot(self.name, "error", f"unreadable nvidia-smi output: {err}", now)
+        if any(_mig_on(gpu) for gpu in tree.get("gpus", [])):
+            tree["listing"] = self._listing()
         return snapshot_from_tree(tree, self.name, now)
+
+    def _listing(self) -> list[dict[str, Any]]:
+        """``nvidia-smi -L``: NVIDIA's names and UUIDs of the MIG devices (``-q -x`` has
+        neither); empty when it fails (the names are then derived, and say so)."""
+        try:
+            proc = self._run([self.executable or "nvidia-smi", "-L"])
+        except (subprocess.TimeoutExpired, OSError):
+            return []
+        if proc.returncode != 0:
+            return []
+        return parse_list(proc.stdout.decode("utf-8", "replace"))
+
+
+def _mig_on(gpu: dict[str, Any]) -> bool:
+    mode = gpu.get("mig_mode")
+    current = mode.get("current_mig") if isinstance(mode, dict) else None
+    return str(current).strip().lower() == "enabled"
 
 
 class NoSource:

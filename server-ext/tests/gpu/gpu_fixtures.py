@@ -1,12 +1,12 @@
-"""Access to the real nvidia-smi captures in shared/fixtures/gpu (read-only)."""
+"""Access to the real nvidia-smi captures in tests/fixtures/gpu (read-only; see its SOURCES.md)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..conftest import shared_dir
+from ..conftest import FIXTURES
 
-GPU_FIXTURES = shared_dir() / "fixtures" / "gpu"
+GPU_FIXTURES = FIXTURES / "gpu"
 
 
 def fixture_files() -> list[Path]:

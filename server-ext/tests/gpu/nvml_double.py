@@ -1,6 +1,6 @@
 """TEST DOUBLE of the ``pynvml`` module (nvidia-ml-py), for tests only.
 
-It answers NVML calls with the values of a REAL capture from shared/fixtures/gpu (parsed by
+It answers NVML calls with the values of a REAL capture from tests/fixtures/gpu (parsed by
 our own parser), so the production NVML code path (jupyter_workbench.gpu.nvml) runs
 unchanged. Faults are injected per call: ``fail={"nvmlDeviceGetTemperature": NOT_SUPPORTED}``,
 ``fail_all=NOT_SUPPORTED`` (a vGPU guest), ``init_error=LIBRARY_NOT_FOUND``, ``lost={1}``.
@@ -20,8 +20,13 @@ NVML_ERROR_FUNCTION_NOT_FOUND = 13
 NVML_ERROR_GPU_IS_LOST = 15
 NVML_ERROR_LIB_RM_VERSION_MISMATCH = 18
 NVML_TEMPERATURE_GPU = 0
+NVML_CLOCK_GRAPHICS = 0
 NVML_CLOCK_SM = 1
 NVML_CLOCK_MEM = 2
+NVML_CLOCK_VIDEO = 3
+_CLOCK_KEYS = {0: "graphics_mhz", 1: "sm_mhz", 2: "mem_mhz", 3: "video_mhz"}
+_MAX_CLOCK_KEYS = {1: "max_sm_mhz", 2: "max_mem_mhz"}
+nvmlMemory_v2 = 0x02000028
 NVML_MEMORY_ERROR_TYPE_UNCORRECTED = 1
 NVML_VOLATILE_ECC = 0
 NVML_AGGREGATE_ECC = 1
@@ -60,7 +65,7 @@ class NvmlDouble:
         self._lost = lost or set()
         self.calls: list[str] = []
         for name, value in globals().items():
-            if name.startswith(("NVML_", "nvmlEvent")):
+            if name.startswith(("NVML_", "nvmlEvent", "nvmlMemory_")):
                 setattr(self, name, value)
 
     # ------------------------------------------------------------ helpers
@@ -109,6 +114,8 @@ class NvmlDouble:
         return self._value("nvmlDeviceGetName", h, h.gpu["name"])
 
     def nvmlDeviceGetUUID(self, h: Any) -> str:
+        if h.mig is not None:
+            return self._value("nvmlDeviceGetUUID", h, h.mig.get("uuid"))
         return self._value("nvmlDeviceGetUUID", h, h.gpu["uuid"])
 
     def nvmlDeviceGetPciInfo(self, h: Any) -> Any:
@@ -153,22 +160,84 @@ class NvmlDouble:
             "nvmlDeviceGetVirtualizationMode", h, _VIRT.get(h.gpu["virtualization_mode"])
         )
 
-    def nvmlDeviceGetMemoryInfo(self, h: Any) -> Any:
-        src = (
-            h.mig
-            if h.mig is not None
-            else {
-                "memory_total_mib": h.gpu["memory"]["total_mib"],
-                "memory_used_mib": h.gpu["memory"]["used_mib"],
+    def nvmlDeviceGetMemoryInfo(self, h: Any, version: int | None = None) -> Any:
+        if h.mig is not None:
+            src = {
+                k.removeprefix("memory_"): v for k, v in h.mig.items() if k.startswith("memory_")
             }
+        else:
+            src = dict(h.gpu["memory"])
+        total = self._value("nvmlDeviceGetMemoryInfo", h, src["total_mib"])
+        used = src["used_mib"] or 0
+        if version is None:  # v1: "used" includes the reserved memory
+            used += src.get("reserved_mib") or 0
+            return SimpleNamespace(total=total * MIB, used=used * MIB, free=(total - used) * MIB)
+        reserved = src.get("reserved_mib") or 0
+        free = src.get("free_mib")
+        free = total - used - reserved if free is None else free
+        return SimpleNamespace(
+            version=version,
+            total=total * MIB,
+            reserved=reserved * MIB,
+            used=used * MIB,
+            free=free * MIB,
         )
-        total = self._value("nvmlDeviceGetMemoryInfo", h, src["memory_total_mib"])
-        used = src["memory_used_mib"] or 0
-        return SimpleNamespace(total=total * MIB, used=used * MIB, free=(total - used) * MIB)
 
     def nvmlDeviceGetUtilizationRates(self, h: Any) -> Any:
         util = self._value("nvmlDeviceGetUtilizationRates", h, h.gpu["utilization_gpu_percent"])
-        return SimpleNamespace(gpu=util, memory=0)
+        return SimpleNamespace(gpu=util, memory=(h.gpu.get("utilization") or {}).get("memory"))
+
+    def nvmlDeviceGetEncoderUtilization(self, h: Any) -> tuple[int, int]:
+        value = (h.gpu.get("utilization") or {}).get("encoder")
+        return self._value(
+            "nvmlDeviceGetEncoderUtilization", h, None if value is None else (value, 167000)
+        )
+
+    def nvmlDeviceGetDecoderUtilization(self, h: Any) -> tuple[int, int]:
+        value = (h.gpu.get("utilization") or {}).get("decoder")
+        return self._value(
+            "nvmlDeviceGetDecoderUtilization", h, None if value is None else (value, 167000)
+        )
+
+    def nvmlDeviceGetFanSpeed(self, h: Any) -> int:
+        return self._value("nvmlDeviceGetFanSpeed", h, h.gpu.get("fan_speed_percent"))
+
+    def nvmlDeviceGetPerformanceState(self, h: Any) -> int:
+        pstate = h.gpu.get("pstate")
+        return self._value("nvmlDeviceGetPerformanceState", h, int(pstate[1:]) if pstate else None)
+
+    def nvmlDeviceGetComputeMode(self, h: Any) -> int:
+        modes = {"Default": 0, "Exclusive_Thread": 1, "Prohibited": 2, "Exclusive_Process": 3}
+        return self._value(
+            "nvmlDeviceGetComputeMode", h, modes.get(h.gpu.get("compute_mode") or "")
+        )
+
+    def _milliwatts(self, name: str, h: Any, key: str) -> int:
+        value = (h.gpu.get("power") or {}).get(key)
+        return self._value(name, h, None if value is None else int(value * 1000))
+
+    def nvmlDeviceGetPowerManagementDefaultLimit(self, h: Any) -> int:
+        return self._milliwatts("nvmlDeviceGetPowerManagementDefaultLimit", h, "default_limit_w")
+
+    def nvmlDeviceGetPowerManagementLimit(self, h: Any) -> int:
+        return self._milliwatts("nvmlDeviceGetPowerManagementLimit", h, "requested_limit_w")
+
+    def nvmlDeviceGetPowerManagementLimitConstraints(self, h: Any) -> tuple[int, int]:
+        power = h.gpu.get("power") or {}
+        low, high = power.get("min_limit_w"), power.get("max_limit_w")
+        value = None if low is None or high is None else (int(low * 1000), int(high * 1000))
+        return self._value("nvmlDeviceGetPowerManagementLimitConstraints", h, value)
+
+    def nvmlDeviceGetTotalEnergyConsumption(self, h: Any) -> int:
+        # nvidia-smi -q does not print the energy counter: the captures cannot feed it.
+        return self._value("nvmlDeviceGetTotalEnergyConsumption", h, None)
+
+    def nvmlDeviceGetMaxClockInfo(self, h: Any, clock: int) -> int:
+        value = h.gpu["clocks"].get(_MAX_CLOCK_KEYS.get(clock, ""))
+        return self._value("nvmlDeviceGetMaxClockInfo", h, None if value is None else int(value))
+
+    def nvmlDeviceGetComputeInstanceId(self, h: Any) -> int:
+        return self._value("nvmlDeviceGetComputeInstanceId", h, h.mig.get("compute_instance_id"))
 
     def nvmlDeviceGetTemperature(self, h: Any, sensor: int) -> int:
         temp = h.gpu["temperature_c"]
@@ -189,8 +258,7 @@ class NvmlDouble:
         )
 
     def nvmlDeviceGetClockInfo(self, h: Any, clock: int) -> int:
-        key = "sm_mhz" if clock == NVML_CLOCK_SM else "mem_mhz"
-        value = h.gpu["clocks"][key]
+        value = h.gpu["clocks"].get(_CLOCK_KEYS[clock])
         if value is None and h.gpu["virtualization_mode"] == "vgpu":
             value = 0
         return self._value("nvmlDeviceGetClockInfo", h, None if value is None else int(value))

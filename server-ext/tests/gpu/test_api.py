@@ -1,4 +1,8 @@
-"""The GPU API through a real Jupyter server replaying a real capture (source=replay)."""
+"""The GPU API through a real Jupyter server replaying a real capture (source=replay).
+
+No ``replay_file`` is set: the server replays the capture shipped in the package, as a
+pip-installed demo does.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +23,7 @@ CAPTURE = GPU_FIXTURES / "nvidia-smi-captures" / "linux-x86_64__nvidia-h100-mig_
 
 @pytest.fixture
 def jp_server_config(jp_server_config):
-    jp_server_config["GPUMonitor"] = {
-        "source": "replay",
-        "replay_file": str(CAPTURE),
-        "interval": 0.5,
-    }
+    jp_server_config["GPUMonitor"] = {"source": "replay", "interval": 0.5}
     return jp_server_config
 
 
@@ -40,6 +40,7 @@ async def get_json(jp_fetch, *parts, **kwargs):
 async def test_snapshot_and_history(jp_fetch):
     snap = await get_json(jp_fetch, "workbench", "api", "gpu", "snapshot")
     assert snap["source"] == "replay" and snap["status"] == "ok"
+    assert snap["replay_of"] == CAPTURE.name  # the packaged copy of this fixture
     gpu = snap["gpus"][0]
     assert gpu["name"] == "NVIDIA H100 80GB HBM3"
     assert gpu["mig"]["enabled"] and len(gpu["mig"]["devices"]) == 4

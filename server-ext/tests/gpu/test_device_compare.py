@@ -63,3 +63,25 @@ def test_main_reads_files_and_sets_the_exit_status(gpu_compare, tmp_path, capsys
     assert gpu_compare.main([str(tmp_path / "a.json"), str(tmp_path / "b.json")]) == 0
     assert "0 disagreement(s)" in capsys.readouterr().out
     assert gpu_compare.main([str(tmp_path / "a.json"), str(tmp_path / "missing.json")]) == 2
+
+
+def test_new_static_facts_are_judged_and_derived_mig_names_only_reported(gpu_compare):
+    h200_mig = (
+        Path(__file__).parent.parent
+        / "fixtures"
+        / "nvidia_gpu_exporter"
+        / "linux-x86_64__nvidia-h200-mig__590.48.01.txt"
+    )
+    tree = parse_any(h200_mig.read_text(encoding="utf-8"))
+    named = snapshot_from_tree(tree, "file", 0)  # names from the capture's nvidia-smi -L
+    from_nvml = NvmlSource(nd.NvmlDouble(copy.deepcopy(named))).sample()
+    del tree["listing"]  # what a saved `-q -x` file gives: no names, derived ones
+    from_file = snapshot_from_tree(tree, "file", 0)
+    lines, bad = gpu_compare.compare(from_nvml, from_file)
+    assert bad == 0, "\n".join(lines)
+    assert any(line.strip().startswith("N/A mig.devices") for line in lines)
+    # Edit: memory.reserved_mib of one side (a static fact now judged).
+    edited = copy.deepcopy(from_file)
+    edited["gpus"][0]["memory"]["reserved_mib"] += 2
+    lines, bad = gpu_compare.compare(from_nvml, edited)
+    assert [line.strip()[:23] for line in lines if "BAD" in line] == ["BAD memory.reserved_mib"]

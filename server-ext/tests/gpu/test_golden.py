@@ -61,7 +61,8 @@ def test_vgpu_guest_profile_and_licence():
     assert gpu["vgpu"]["profile"] == "GRID P4-1Q"
     assert gpu["vgpu"]["license_status"] == "Licensed"
     assert gpu["vgpu"]["license_expiry"] == "2022-09-22T06:57:30Z"
-    assert gpu["clocks"] == {"sm_mhz": None, "mem_mhz": None}
+    assert gpu["clocks"]["sm_mhz"] is None and gpu["clocks"]["mem_mhz"] is None
+    assert "vGPU" in gpu["na"]["clocks.sm_mhz"]
 
 
 def test_mig_slices_of_the_h100_capture():
@@ -76,3 +77,44 @@ def test_mig_slices_of_the_h100_capture():
     ]
     assert gpu["utilization_gpu_percent"] is None
     assert "MIG" in gpu["na"]["utilization_gpu_percent"]
+
+
+#: The snapshot's newer fields: every null among them has its reason in `na`.
+NEW_FIELDS = [
+    "memory.free_mib",
+    "memory.reserved_mib",
+    "utilization.memory",
+    "utilization.encoder",
+    "utilization.decoder",
+    "utilization.jpeg",
+    "utilization.ofa",
+    "memory_temperature_c",
+    "fan_speed_percent",
+    "pstate",
+    "power.average_w",
+    "power.instant_w",
+    "power.default_limit_w",
+    "power.min_limit_w",
+    "power.max_limit_w",
+    "clocks.graphics_mhz",
+    "clocks.video_mhz",
+    "clocks.max_sm_mhz",
+    "clocks.max_mem_mhz",
+    "clock_event_counters_us",
+    "energy_mj",
+    "ecc.volatile",
+]
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)
+def test_new_fields_are_values_or_na_with_a_reason(path):
+    for gpu in snapshot_of(path)["gpus"]:
+        for field in NEW_FIELDS:
+            node = gpu
+            for part in field.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            if node is None:
+                assert gpu["na"].get(field), f"{field} is null without a reason"
+        for dev in gpu["mig"]["devices"]:
+            for key in ("uuid", "profile"):
+                assert dev[key] is not None or dev["na"].get(key), key

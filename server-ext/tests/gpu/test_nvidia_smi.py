@@ -121,3 +121,72 @@ def test_an_nvidia_smi_that_refuses_the_query_gets_full_reads(smi, monkeypatch):
 def test_no_nvidia_smi_is_a_clear_state():
     snap = NvidiaSmiSource("/nonexistent/nvidia-smi").sample()
     assert snap["status"] == "no-driver" and "cannot run nvidia-smi" in snap["message"]
+
+
+def test_an_na_average_power_is_followed_by_the_instant_reading_on_the_fast_path(
+    tmp_path, monkeypatch
+):
+    """Defect 1 on the live nvidia-smi path, through the labelled double."""
+    # Edit: 3090-v13.xml, <gpu_power_readings><average_power_draw> → N/A.
+    text = (GPU_FIXTURES / "nvidia-smi-xml" / "3090-v13.xml").read_text()
+    text, count = re.subn(
+        r"(<gpu_power_readings>.*?<average_power_draw>)[^<]*<",
+        r"\g<1>N/A<",
+        text,
+        count=1,
+        flags=re.S,
+    )
+    assert count == 1
+    xml = tmp_path / "3090-v13.xml"
+    xml.write_text(text)
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv("NVSMI_DOUBLE_XML", str(xml))
+    monkeypatch.setenv("NVSMI_DOUBLE_LOG", str(log))
+    source = NvidiaSmiSource(str(DOUBLE), timeout=10, slow_interval=60)
+    first = source.sample()["gpus"][0]
+    assert first["power"]["source"] == "instant" and first["power_w"] == 35.15
+    # A new instant reading (edit: the same document's <instant_power_draw> → 41.25 W).
+    xml.write_text(
+        re.sub(r"<instant_power_draw>[^<]*<", "<instant_power_draw>41.25 W<", text, count=1)
+    )
+    second = source.sample()["gpus"][0]
+    assert log.read_text().splitlines()[-1].split()[0].endswith("power.draw.instant")
+    assert second["power_w"] == 41.25 and second["power"]["source"] == "instant"
+    assert "power_w" not in second["na"] and second["na"]["power.average_w"]
+
+
+def test_mig_names_come_from_nvidia_smi_l_on_the_live_path(tmp_path, monkeypatch):
+    """`-q -x` has no MIG names or UUIDs: the source asks `nvidia-smi -L` when MIG is on."""
+    mig = GPU_FIXTURES / "nvidia-smi-captures" / "linux-x86_64__nvidia-h100-mig__590.48.01.txt"
+    listing = tmp_path / "list.txt"
+    listing.write_text(capture_sections(mig.read_text())["capabilities :: list (-L)"])
+    # Edit: a100-sxm4-v12.xml (MIG on, 4 devices), its <uuid> → the H100 capture's masked
+    # UUID, so the real `-L` of the H100 MIG capture (4 devices) describes this document.
+    text = (GPU_FIXTURES / "nvidia-smi-xml" / "a100-sxm4-v12.xml").read_text()
+    text, count = re.subn(
+        r"<uuid>GPU-[^<]*</uuid>",
+        "<uuid>GPU-00000000-0000-0000-0000-000000000000</uuid>",
+        text,
+        count=1,
+    )
+    assert count == 1
+    xml = tmp_path / "a100.xml"
+    xml.write_text(text)
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv("NVSMI_DOUBLE_XML", str(xml))
+    monkeypatch.setenv("NVSMI_DOUBLE_LOG", str(log))
+    monkeypatch.setenv("NVSMI_DOUBLE_LIST", str(listing))
+    devices = NvidiaSmiSource(str(DOUBLE), timeout=10).sample()["gpus"][0]["mig"]["devices"]
+    assert log.read_text().splitlines() == ["-q -x", "-L"]
+    assert [d["profile_source"] for d in devices] == ["nvidia-smi -L"] * 4
+    assert devices[3]["uuid"] == "MIG-00000003-0000-0000-0000-000000000003"
+    # Without MIG names from -L (an -L that lists the GPU only), they are derived, and say so.
+    monkeypatch.delenv("NVSMI_DOUBLE_LIST")
+    devices = NvidiaSmiSource(str(DOUBLE), timeout=10).sample()["gpus"][0]["mig"]["devices"]
+    assert all(d["profile_source"].startswith("derived") for d in devices)
+
+
+def test_no_listing_without_mig(smi):
+    calls, _ = smi
+    NvidiaSmiSource(str(DOUBLE), timeout=10).sample()
+    assert calls() == ["-q -x"]

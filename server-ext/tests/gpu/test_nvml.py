@@ -29,8 +29,18 @@ def test_nvml_path_reports_what_nvidia_smi_reported():
         "utilization_gpu_percent",
         "temperature_c",
         "memory",
+        "fan_speed_percent",
+        "pstate",
+        "compute_mode",
     ):
         assert got[key] == want[key], key
+    # Free and reserved come from nvmlMemory_v2, equal to nvidia-smi's own Free/Reserved.
+    assert got["memory"]["free_mib"] == 110796 and got["memory"]["reserved_mib"] == 614
+    assert got["utilization"]["encoder"] == want["utilization"]["encoder"]
+    assert got["utilization"]["decoder"] == want["utilization"]["decoder"]
+    for key in ("default_limit_w", "min_limit_w", "max_limit_w"):
+        assert got["power"][key] == want["power"][key], key
+    assert got["clocks"]["max_sm_mhz"] == want["clocks"]["max_sm_mhz"]
     assert abs(got["power_w"] - want["power_w"]) < 0.01
     assert got["pcie"]["gen_current"] == want["pcie"]["gen_current"]
     assert [p["pid"] for p in got["processes"]] == [p["pid"] for p in want["processes"]]
@@ -91,6 +101,9 @@ def test_mig_slices_through_nvml():
         "1g.10gb",
     ]
     assert [d["memory_total_mib"] for d in gpu["mig"]["devices"]] == [40448, 20096, 9984, 9984]
+    assert {d["profile_source"] for d in gpu["mig"]["devices"]} == {"nvml"}
+    assert gpu["mig"]["devices"][3]["uuid"] == "MIG-00000003-0000-0000-0000-000000000003"
+    assert [d["compute_instance_id"] for d in gpu["mig"]["devices"]] == [0, 0, 0, 0]
 
 
 def test_no_permission_is_reported_as_such():
@@ -166,3 +179,28 @@ def test_static_facts_are_read_once_and_minor_number_is_reported():
     for call in ("nvmlDeviceGetName", "nvmlDeviceGetUUID", "nvmlDeviceGetPciInfo"):
         assert double.calls.count(call) == 1, call
     assert double.calls.count("nvmlDeviceGetMemoryInfo") == 3
+
+
+def test_our_nvml_calls_exist_in_the_real_nvidia_ml_py():
+    """The source calls only what the installed nvidia-ml-py has (one exception, guarded), and
+    the double has the same call shapes (memory info v2 through ``version=``)."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    import pynvml
+
+    from jupyter_workbench.gpu import nvml as source_module
+
+    text = Path(source_module.__file__).read_text()
+    called = set(re.findall(r"nvml\.(nvml\w+)", text)) | set(re.findall(r'"(NVML_\w+)"', text))
+    missing = sorted(name for name in called if not hasattr(pynvml, name))
+    # Newer than the installed binding: the AttributeError guard reports it as N/A (above).
+    assert missing == ["nvmlDeviceGetGpuRecoveryAction"]
+    assert hasattr(pynvml, "nvmlMemory_v2")
+    assert "version" in inspect.signature(pynvml.nvmlDeviceGetMemoryInfo).parameters
+    for name in called - set(missing):
+        if name.startswith("nvml") and hasattr(nd.NvmlDouble, name):
+            real = inspect.signature(getattr(pynvml, name)).parameters
+            ours = inspect.signature(getattr(nd.NvmlDouble, name)).parameters
+            assert len(ours) - 1 == len(real), name  # minus the double's self

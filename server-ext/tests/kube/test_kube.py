@@ -2,7 +2,7 @@
 
 The pod manifests come from kubespawner's own ``get_pod_manifest()`` (``KubeSpawner(_mock=True)``
 with a dummy kubeconfig; nothing talks to a cluster) and are validated against the strict
-Kubernetes pod schema and the Zero-to-JupyterHub values schema in shared/fixtures/k8s.
+Kubernetes pod schema and the Zero-to-JupyterHub values schema in tests/fixtures/k8s.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from jupyter_workbench.kubespawner.values import (
     values_yaml,
 )
 
-from ..conftest import shared_dir
+from ..conftest import FIXTURES
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "deploy" / "catalogue.example.yaml"
-K8S = shared_dir() / "fixtures" / "k8s"
+K8S = FIXTURES / "k8s"
 POD_SCHEMA = K8S / "kubernetes-json-schema" / "master-standalone-strict" / "pod-v1.json"
 CONTRACT = {
     "WORKBENCH_RENDERING_MODE",

@@ -23,7 +23,7 @@ import {
   worstVerdict
 } from '../logic';
 
-// Snapshots produced by the server's own parser from REAL captures in shared/fixtures/gpu
+// Snapshots produced by the server's own parser from REAL captures in server-ext/tests/fixtures/gpu
 // (see `_generated_by` in each file); the H100 one is a MIG capture, the P4 a vGPU guest.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const P4: IGpuSnapshot = require('./fixtures/tesla_p4.snapshot.json');
@@ -31,9 +31,12 @@ const P4: IGpuSnapshot = require('./fixtures/tesla_p4.snapshot.json');
 const H100: IGpuSnapshot = require('./fixtures/h100-mig.snapshot.json');
 
 /** A translation bundle that only substitutes arguments (like the null translator). */
+const substitute = (msgid: string, args: unknown[]) =>
+  msgid.replace(/%(\d+)/g, (_, n) => String(args[Number(n) - 1]));
 const trans: ITrans = {
-  __: (msgid: string, ...args: unknown[]) =>
-    msgid.replace(/%(\d+)/g, (_, n) => String(args[Number(n) - 1]))
+  __: (msgid: string, ...args: unknown[]) => substitute(msgid, args),
+  _n: (msgid: string, plural: string, n: number, ...args: unknown[]) =>
+    substitute(n === 1 ? msgid : plural, args)
 };
 
 /** A deep copy of a real GPU with some fields replaced (fault injection). */
@@ -126,6 +129,9 @@ describe('formatting values and N/A reasons', () => {
       pid: '1188',
       name: 'N/A',
       memory: 'N/A',
+      memoryShort: 'N/A',
+      slice: '',
+      sliceShort: '',
       kernel: ''
     });
     const withKernel = edited(h100, {});
@@ -134,6 +140,9 @@ describe('formatting values and N/A reasons', () => {
       pid: '21180',
       name: '/root/tools/memhog',
       memory: '2296 MiB',
+      memoryShort: '2.2 GiB',
+      slice: '3g.40gb · GI 2',
+      sliceShort: '3g.40gb',
       kernel: 'python3'
     });
   });
@@ -159,6 +168,19 @@ describe('formatting values and N/A reasons', () => {
         trans
       )
     ).toEqual(['Software rendering', 'Error: no driver']);
+    // An error the summary already says is printed once.
+    expect(
+      checkLines(
+        {
+          ...check,
+          check: 'cuda',
+          ok: false,
+          summary: 'No CUDA driver: libcuda.so.1 cannot be loaded — hint',
+          error: 'No CUDA driver: libcuda.so.1 cannot be loaded'
+        },
+        trans
+      )
+    ).toEqual(['No CUDA driver: libcuda.so.1 cannot be loaded — hint']);
   });
 
   it('averages the utilization of the GPUs that report one', () => {

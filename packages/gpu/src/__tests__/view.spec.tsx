@@ -101,18 +101,33 @@ describe('GPU card', () => {
       .getAllByRole('row')
       .slice(1)
       .map(row => row.textContent);
+    // Short enough for the default sidebar width; the exact MiB in the tooltip.
     expect(slices).toEqual([
-      '03g.40gb11091 / 40448 MiB',
-      '12g.20gb17 / 20096 MiB',
-      '21g.10gb9 / 9984 MiB',
-      '31g.10gb9 / 9984 MiB'
+      '03g.40gb10.8 / 39.5 GiB',
+      '12g.20gb17 MiB / 19.6 GiB',
+      '21g.10gb9 MiB / 9.8 GiB',
+      '31g.10gb9 MiB / 9.8 GiB'
     ]);
+    const firstMemory = card.querySelector(
+      '.jp-WorkbenchGpu-mig tbody tr td:last-child'
+    ) as HTMLElement;
+    expect(firstMemory.title).toBe('11091 / 40448 MiB (27 %)');
 
     const processes = card.querySelectorAll(
       '.jp-WorkbenchGpu-processes tbody tr'
     );
     expect(processes).toHaveLength(3);
-    expect(processes[2].textContent).toBe('21198./gpu_burn7484 MiB');
+    // In MIG mode, the slice (GPU instance) each process runs on.
+    expect(
+      within(card.querySelector('.jp-WorkbenchGpu-processes') as HTMLElement)
+        .getAllByRole('columnheader')
+        .map(th => th.textContent)
+    ).toEqual(['PID', 'Process', 'Memory', 'Slice']);
+    // Short memory and slice, the exact ones in the tooltips.
+    expect(processes[2].textContent).toBe('21198./gpu_burn7.3 GiB3g.40gb');
+    const cells = processes[2].querySelectorAll('td');
+    expect((cells[2] as HTMLElement).title).toBe('7484 MiB');
+    expect((cells[3] as HTMLElement).title).toBe('3g.40gb · GI 2');
     expect(screen.getByText(/^Driver 590\.48\.01 · CUDA 13\.1/)).toBeTruthy();
   });
 
@@ -195,7 +210,7 @@ describe('GPU card', () => {
       memoryChart
     );
     expect(metric(card, 'memory').textContent).toBe('20000 / 81559 MiB (25 %)');
-    expect(firstSlice!.textContent).toBe('03g.40gb19966 / 40448 MiB');
+    expect(firstSlice!.textContent).toBe('03g.40gb19.5 / 39.5 GiB');
     expect(card.dataset.verdict).toBe('critical');
     expect(within(card).getByText('Critical').dataset.verdict).toBe('critical');
     expect(within(card).getByText('Stop using this GPU.')).toBeTruthy();
@@ -234,6 +249,18 @@ describe('Replay label', () => {
     act(() => model.setSnapshot({ ...H100, source: 'replay' }));
     expect(screen.getByRole('note').textContent).toBe(
       "Replay of a saved capture — not this machine's GPU"
+    );
+  });
+
+  it('names the replayed capture in its tooltip', () => {
+    const model = newModel();
+    renderModel(model);
+    const file = 'linux-x86_64__nvidia-h100-mig__590.48.01.txt';
+    act(() =>
+      model.setSnapshot({ ...H100, source: 'replay', replay_of: file })
+    );
+    expect(screen.getByRole('note').getAttribute('title')).toContain(
+      `Capture: ${file}`
     );
   });
 
@@ -309,18 +336,21 @@ describe('GPU status item', () => {
       model.setSnapshot(P4);
       MessageLoop.flush();
     });
-    expect(item.node.textContent).toBe('1 GPU · 0 %');
+    // A vGPU guest: its profile, the mode, utilization and memory.
+    expect(item.node.textContent).toBe(
+      'GRID P4-1Q · vGPU · 0 % util · 79 % mem'
+    );
     expect(item.node.dataset.verdict).toBe('degraded');
     expect(item.node.title).toBe(
       'GPU health: Degraded (click for the GPU panel)'
     );
 
-    // MIG mode: no whole-GPU utilization to average.
+    // MIG mode: no whole-GPU utilization, but the slices and the memory in use.
     act(() => {
       model.setSnapshot(H100);
       MessageLoop.flush();
     });
-    expect(item.node.textContent).toBe('1 GPU · N/A');
+    expect(item.node.textContent).toBe('H100 · 4 MIG slices · 14 % mem');
     expect(item.node.dataset.verdict).toBe('ok');
     act(() => item.dispose());
   });

@@ -20,6 +20,10 @@ export interface IGpuSnapshot {
    */
   source: string;
   /**
+   * With `source` `replay`: the file name of the replayed capture (a real capture, not this machine's GPU). Absent otherwise.
+   */
+  replay_of?: string;
+  /**
    * `ok`, or why there is nothing to show: `no-driver`, `no-gpu`, `error` (see `message`).
    */
   status: 'ok' | 'no-driver' | 'no-gpu' | 'error';
@@ -100,25 +104,79 @@ export interface IGpu {
      * Used memory in MiB.
      */
     used_mib: number | null;
+    /**
+     * Free memory in MiB, as nvidia-smi reports it (total − reserved − used); dcgm-exporter's `DCGM_FI_DEV_FB_FREE`.
+     */
+    free_mib: number | null;
+    /**
+     * Memory the driver reserves (drivers ≥ 520; NVML: `nvmlMemory_v2`), in MiB.
+     */
+    reserved_mib: number | null;
   };
   /**
    * GPU utilisation in percent (`null` in MIG mode: not reported for the whole GPU).
    */
   utilization_gpu_percent: number | null;
   /**
+   * Other engines' utilisation in percent (`null` in MIG mode, or when not reported).
+   */
+  utilization: {
+    /**
+     * Memory-controller (copy) utilisation: `DCGM_FI_DEV_MEM_COPY_UTIL`.
+     */
+    memory: number | null;
+    /**
+     * Video encoder (NVENC) utilisation.
+     */
+    encoder: number | null;
+    /**
+     * Video decoder (NVDEC) utilisation.
+     */
+    decoder: number | null;
+    /**
+     * JPEG decoder utilisation (nvidia-smi only).
+     */
+    jpeg: number | null;
+    /**
+     * Optical flow accelerator utilisation (nvidia-smi only).
+     */
+    ofa: number | null;
+  };
+  /**
    * Core temperature in °C (`null` in a vGPU guest: the host owns it).
    */
   temperature_c: number | null;
   /**
-   * Power draw in watts.
+   * HBM memory temperature in °C (data-centre GPUs; nvidia-smi only).
+   */
+  memory_temperature_c: number | null;
+  /**
+   * Fan speed in percent of its maximum (`null` for passively cooled GPUs).
+   */
+  fan_speed_percent: number | null;
+  /**
+   * Performance state, `P0` (fastest) … `P12`.
+   */
+  pstate: string | null;
+  /**
+   * Compute mode, e.g. `Default`, `Exclusive_Process`, `Prohibited`.
+   */
+  compute_mode: string | null;
+  /**
+   * Power draw in watts: nvidia-smi's own `power.draw` (the 1-s average on drivers that report both), else the instant reading; `power.source` says which.
    */
   power_w: number | null;
   /**
    * Enforced power limit in watts.
    */
   power_limit_w: number | null;
+  power: IGpuPower;
   /**
-   * Current clocks.
+   * Energy used since the driver loaded, in mJ (NVML only): `DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION`.
+   */
+  energy_mj: number | null;
+  /**
+   * Current and maximum clocks.
    */
   clocks: {
     /**
@@ -129,11 +187,31 @@ export interface IGpu {
      * Memory clock in MHz.
      */
     mem_mhz: number | null;
+    /**
+     * Graphics clock in MHz.
+     */
+    graphics_mhz: number | null;
+    /**
+     * Video engine clock in MHz.
+     */
+    video_mhz: number | null;
+    /**
+     * Maximum SM clock in MHz.
+     */
+    max_sm_mhz: number | null;
+    /**
+     * Maximum memory clock in MHz.
+     */
+    max_mem_mhz: number | null;
   };
   /**
    * Active clock event (throttle) reasons, e.g. `idle`, `sw_power_cap`, `hw_slowdown`; sorted.
    */
   clock_event_reasons: string[];
+  /**
+   * Time spent throttled per clock-event reason since the driver loaded, in µs (drivers ≥ 550; nvidia-smi only); `null` when not reported.
+   */
+  clock_event_counters_us: IGpuClockEventCounters | null;
   /**
    * The PCIe link.
    */
@@ -160,7 +238,7 @@ export interface IGpu {
     replay_counter: number | null;
   };
   /**
-   * ECC mode and error counters (sums over the memory kinds).
+   * ECC mode and error counters (sums over the memory kinds, and by location).
    */
   ecc: {
     /**
@@ -183,6 +261,18 @@ export interface IGpu {
      * Corrected errors over the GPU's life.
      */
     aggregate_corrected: number | null;
+    /**
+     * Errors since the last reset by location and kind, e.g. `dram_uncorrectable`, `sram_correctable` (nested sections joined with `.`).
+     */
+    volatile: {
+      [k: string]: number;
+    } | null;
+    /**
+     * Errors over the GPU's life by location and kind.
+     */
+    aggregate: {
+      [k: string]: number;
+    } | null;
   };
   /**
    * Row remapping (Ampere and later); `null` when not reported.
@@ -257,7 +347,7 @@ export interface IGpuMig {
   devices: IGpuMigDevice[];
 }
 /**
- * One MIG device (GPU instance slice).
+ * One MIG device (a compute instance of a GPU instance).
  *
  * This interface was referenced by `IGpuSnapshot`'s JSON-Schema
  * via the `definition` "IGpuMigDevice".
@@ -272,11 +362,23 @@ export interface IGpuMigDevice {
    */
   gpu_instance_id: number | null;
   /**
-   * Profile name, e.g. `3g.40gb`.
+   * Compute instance id within the GPU instance.
+   */
+  compute_instance_id: number | null;
+  /**
+   * The MIG device's UUID (`MIG-…`), from `nvidia-smi -L` or NVML.
+   */
+  uuid: string | null;
+  /**
+   * NVIDIA's name of the MIG device, e.g. `3g.40gb`, or `1c.3g.71gb` for one of several compute instances of a GPU instance.
    */
   profile: string | null;
   /**
-   * Where the profile name came from: `nvml`, or `derived from SMs and memory` (nvidia-smi).
+   * Its GPU instance's profile, e.g. `3g.71gb` (dcgm-exporter's `GPU_I_PROFILE`).
+   */
+  gpu_instance_profile: string | null;
+  /**
+   * Where the name came from: `nvml`, `nvidia-smi -L`, or (a labelled last resort when NVIDIA's name is not available) a text starting `derived`.
    */
   profile_source: string | null;
   /**
@@ -291,6 +393,75 @@ export interface IGpuMigDevice {
    * Used memory of the slice in MiB.
    */
   memory_used_mib: number | null;
+  /**
+   * Free memory of the slice in MiB.
+   */
+  memory_free_mib: number | null;
+  /**
+   * Reserved memory of the slice in MiB.
+   */
+  memory_reserved_mib: number | null;
+  /**
+   * Why each `null` value of this MIG device is missing.
+   */
+  na: {
+    [k: string]: string;
+  };
+}
+/**
+ * Power readings and limits.
+ */
+export interface IGpuPower {
+  /**
+   * Which reading `power_w` is: `average` (1-s average), `instant`, `draw` (an older driver's single reading) or `nvml` (`nvmlDeviceGetPowerUsage`: the 1-s average on Ampere and newer, except GA100).
+   */
+  source: 'average' | 'instant' | 'draw' | 'nvml' | null;
+  /**
+   * Average power draw over the last second, in watts.
+   */
+  average_w: number | null;
+  /**
+   * Instantaneous power draw, in watts.
+   */
+  instant_w: number | null;
+  /**
+   * Default power limit, in watts.
+   */
+  default_limit_w: number | null;
+  /**
+   * Lowest settable power limit, in watts.
+   */
+  min_limit_w: number | null;
+  /**
+   * Highest settable power limit, in watts.
+   */
+  max_limit_w: number | null;
+  /**
+   * Power limit requested by the administrator, in watts.
+   */
+  requested_limit_w: number | null;
+}
+export interface IGpuClockEventCounters {
+  /**
+   * µs throttled by `sw_power_cap`.
+   */
+  sw_power_cap: number | null;
+  /**
+   * µs throttled by `sync_boost`.
+   */
+  sync_boost: number | null;
+  /**
+   * µs throttled by `sw_thermal_slowdown`.
+   */
+  sw_thermal_slowdown: number | null;
+  /**
+   * µs throttled by `hw_thermal_slowdown`.
+   */
+  hw_thermal_slowdown: number | null;
+  /**
+   * µs throttled by `hw_power_brake_slowdown`.
+   */
+  hw_power_brake_slowdown: number | null;
 }
 /**
  * Row remapping counters.

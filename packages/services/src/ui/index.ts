@@ -1,0 +1,2 @@
+export * from './startmodel';
+export * from './startview';
