@@ -23,14 +23,13 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import DataGenerationMethod
+from schemathesis.exceptions import SkipTest
 
-schemathesis = pytest.importorskip("schemathesis")
-requests = pytest.importorskip("requests")
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from schemathesis import DataGenerationMethod  # noqa: E402
-from schemathesis.exceptions import SkipTest  # noqa: E402
-
-from .wire import validate  # noqa: E402
+from .wire import validate
 
 HERE = Path(__file__).parent
 TOKEN = "fuzz-token"
