@@ -118,7 +118,11 @@ describe('rendererBadge', () => {
       format(msgid.toUpperCase(), ...args);
     expect(
       rendererBadge(
-        { renderer: 'llvmpipe (LLVM 15)', accelerated: false, mode: 'software' },
+        {
+          renderer: 'llvmpipe (LLVM 15)',
+          accelerated: false,
+          mode: 'software'
+        },
         upper
       )
     ).toBe('SOFTWARE · llvmpipe, NOT ACCELERATED');
