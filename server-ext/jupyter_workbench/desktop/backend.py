@@ -507,6 +507,7 @@ class DesktopBackend(Backend):
             number = rendering.parse_display(selection.vgl_display or "")
             if number is not None:
                 spec["xauth_displays"] = [[number[1], self.xorg.backend.cookie.hex()]]
+        spec["notes"] = self._rendering_notes(selection)
         spec_path = os.path.join(ctx.socket_dir, "launch.json")
         fd = os.open(spec_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -516,6 +517,22 @@ class DesktopBackend(Backend):
             argv=[sys.executable, "-S", LAUNCHER, spec_path, "--", *xvnc_argv],
             cwd=os.path.expanduser("~"),
         )
+
+    def _rendering_notes(self, selection: modes.ModeSelection) -> list[str]:
+        """What the desktop's log says about its rendering (and the 3D X server's)."""
+        notes = [f"rendering mode {selection.mode} (requested: {selection.requested})"]
+        if selection.mode == "xorg" and self.xorg is not None:
+            info = self.xorg.status(log_tail=0)
+            notes.append(
+                f"3D X server {info['display']}: Xorg pid {info['pid']} ({info['driver']} "
+                f"driver), config {info['config']}, log {info['log_file']}"
+            )
+        for rejected in selection.rejected:
+            if selection.requested in {"auto", rejected["mode"]}:
+                notes.append(f"{rejected['mode']} not used: {rejected['reason']}")
+        if self.xorg is not None and selection.requested == "xorg" and selection.mode != "xorg":
+            notes += [f"Xorg: {line}" for line in self.xorg.status(log_tail=10)["log_tail"]]
+        return notes + list(selection.warnings)
 
     @staticmethod
     def state_file(ctx: LaunchContext) -> str:

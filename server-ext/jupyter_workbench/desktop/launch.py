@@ -18,6 +18,8 @@ The Xvnc command line comes after ``--`` (the launcher adds ``-displayfd``; the 
 ``display_timeout`` seconds Xvnc has to report its display number
 ``disable_screensaver`` run ``xset s off -dpms`` (and XFCE's xfconf switches) when true
 ``cwd``            the session's working directory
+``notes``          lines to log first (how the desktop renders: the 3D X server, why a
+                   requested mode is not used), so the desktop's log in the UI says it
 ``xauth_displays`` ``[[N, hex cookie], …]``: other X servers the session may open (the
                    ``xorg`` mode's 3D X server), added to the desktop's Xauthority
 
@@ -289,6 +291,8 @@ def run(spec_path: str, xvnc_argv: list[str]) -> int:
         if xauthority:
             env["XAUTHORITY"] = xauthority
         env.pop("WAYLAND_DISPLAY", None)
+        for note in spec.get("notes", []):
+            log(str(note))
         session_argv = spec["session_argv"]
         log("starting session: " + " ".join(session_argv))
         session = spawn(session_argv, env, cwd=spec.get("cwd"))

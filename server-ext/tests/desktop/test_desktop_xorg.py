@@ -154,6 +154,10 @@ async def test_xorg_mode_starts_shares_restarts_and_stops_xorg(api, workbench, g
     assert report["requested_mode"] == "xorg"
     code, data = await api("GET", "backends", "desktop")
     assert data["desktop"]["renderer_summary"] == "VirtualGL (GLX) · llvmpipe, not accelerated"
+    # The desktop's log (shown in the UI) says which 3D X server it renders on.
+    note = f"[desktop] 3D X server {display}: Xorg pid {pid} (dummy driver), config"
+    code, logs = await api("GET", "backends", "desktop", "logs", params={"lines": "500"})
+    assert any(line.startswith(note) for line in logs["lines"]), logs["lines"]
     socket_path = workbench.supervisor.get("desktop").ctx.socket_path
 
     async def colour_through_virtualgl(state: dict) -> None:
@@ -219,6 +223,11 @@ async def test_no_nvidia_driver_falls_back_with_the_reason(api, workbench):
     assert "xserver-xorg-video-nvidia" in rejected["xorg"]
     assert any("'xorg' was requested but is not usable" in w for w in report["warnings"])
     assert workbench.desktop.xorg.status()["state"] == "stopped"  # nothing was started
+    code, logs = await api("GET", "backends", "desktop", "logs", params={"lines": "500"})
+    assert any(
+        line.startswith("[desktop] xorg not used: NVIDIA's Xorg driver nvidia_drv.so")
+        for line in logs["lines"]
+    ), logs["lines"]
 
 
 @needs_xvnc
