@@ -53,17 +53,17 @@ export type { IRendererReport };
 const MODE_LABELS: Record<string, string> = {
   sidecar: 'GLX',
   xorg: 'GLX',
-  egl: 'EGL',
-  software: 'software'
+  egl: 'EGL'
 };
 
 /**
  * Badge text for a renderer report, with its two facts apart: whether VirtualGL is in use
  * (`virtualgl`) and whether a GPU renders (`accelerated`), as the server's
- * `renderer_summary` says them: "VirtualGL (EGL) · NVIDIA H200",
- * "VirtualGL (EGL) · llvmpipe, not accelerated", "software · llvmpipe, not accelerated".
- * "Renderer unknown" when the check failed, null before there is a report. The badge is
- * styled as a warning when `accelerated` is not true.
+ * `renderer_summary` says them in GPU modes: "VirtualGL (EGL) · NVIDIA H200",
+ * "VirtualGL (GLX) · llvmpipe, not accelerated", "EGL, VirtualGL not in use · …". In
+ * software mode (no VirtualGL by choice) it stays short: "Software (llvmpipe)".
+ * "Renderer unknown" when the check failed, null before there is a report. The toolbar
+ * styles the badge as a warning when `accelerated` is not true.
  */
 export function rendererBadge(
   report: IRendererReport | null | undefined,
@@ -78,13 +78,13 @@ export function rendererBadge(
   const renderer =
     report.renderer.split(' (')[0].split('/')[0].trim() || report.renderer;
   const mode = report.mode ?? 'software';
+  if (mode === 'software') {
+    return report.accelerated ? renderer : __('Software (%1)', renderer);
+  }
   const label = MODE_LABELS[mode] ?? mode;
-  const how =
-    mode === 'software'
-      ? __('software')
-      : report.virtualgl
-        ? __('VirtualGL (%1)', label)
-        : __('%1, VirtualGL not in use', label);
+  const how = report.virtualgl
+    ? __('VirtualGL (%1)', label)
+    : __('%1, VirtualGL not in use', label);
   return report.accelerated
     ? __('%1 · %2', how, renderer)
     : __('%1 · %2, not accelerated', how, renderer);

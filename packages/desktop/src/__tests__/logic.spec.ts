@@ -56,7 +56,7 @@ describe('remoteSize', () => {
 });
 
 describe('rendererBadge', () => {
-  it('says software for llvmpipe in software mode', () => {
+  it('says software for llvmpipe in software mode (no VirtualGL)', () => {
     expect(
       rendererBadge({
         renderer: 'llvmpipe (LLVM 15.0.6, 256 bits)',
@@ -64,7 +64,7 @@ describe('rendererBadge', () => {
         virtualgl: false,
         mode: 'software'
       })
-    ).toBe('software · llvmpipe, not accelerated');
+    ).toBe('Software (llvmpipe)');
   });
 
   it('says VirtualGL is in use apart from acceleration', () => {
@@ -125,7 +125,7 @@ describe('rendererBadge', () => {
         },
         upper
       )
-    ).toBe('SOFTWARE · llvmpipe, NOT ACCELERATED');
+    ).toBe('SOFTWARE (llvmpipe)');
   });
 
   it('says unknown when the check failed', () => {
