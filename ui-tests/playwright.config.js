@@ -8,6 +8,7 @@ const chromium = require('../scripts/chromium.js');
 const PORT = Number(process.env.WORKBENCH_UI_PORT || 8888);
 const BASE_PATH = '/user/alice';
 const GPU_PORT = Number(process.env.WORKBENCH_UI_GPU_PORT || 8889);
+const GL_PORT = Number(process.env.WORKBENCH_UI_GL_PORT || 8890);
 
 module.exports = {
   ...baseConfig,
@@ -36,6 +37,15 @@ module.exports = {
     {
       command: `jupyter lab --config jupyter_server_gpu_replay_config.py --port ${GPU_PORT}`,
       url: `http://localhost:${GPU_PORT}${BASE_PATH}/lab`,
+      timeout: 120000,
+      reuseExistingServer: !process.env.CI,
+      stdout: process.env.WORKBENCH_UI_DEBUG ? 'pipe' : 'ignore',
+      stderr: process.env.WORKBENCH_UI_DEBUG ? 'pipe' : 'ignore'
+    },
+    // A desktop rendering through VirtualGL's EGL back end (see jupyter_server_3d_config.py).
+    {
+      command: `jupyter lab --config jupyter_server_3d_config.py --port ${GL_PORT}`,
+      url: `http://localhost:${GL_PORT}${BASE_PATH}/lab`,
       timeout: 120000,
       reuseExistingServer: !process.env.CI,
       stdout: process.env.WORKBENCH_UI_DEBUG ? 'pipe' : 'ignore',

@@ -47,9 +47,23 @@ export function remoteSize(
 export type { IRendererReport };
 
 /**
- * Badge text for a renderer report: the GPU's name ("NVIDIA H200") when accelerated,
- * "Software (llvmpipe)" when not, "Renderer unknown" when the check failed, null before
- * there is a report.
+ * Short names of the rendering modes in the badge (both GLX modes run VirtualGL's GLX
+ * back end: on a sidecar's X server or on the Xorg Workbench starts).
+ */
+const MODE_LABELS: Record<string, string> = {
+  sidecar: 'GLX',
+  xorg: 'GLX',
+  egl: 'EGL'
+};
+
+/**
+ * Badge text for a renderer report, with its two facts apart: whether VirtualGL is in use
+ * (`virtualgl`) and whether a GPU renders (`accelerated`), as the server's
+ * `renderer_summary` says them in GPU modes: "VirtualGL (EGL) · NVIDIA H200",
+ * "VirtualGL (GLX) · llvmpipe, not accelerated", "EGL, VirtualGL not in use · …". In
+ * software mode (no VirtualGL by choice) it stays short: "Software (llvmpipe)".
+ * "Renderer unknown" when the check failed, null before there is a report. The toolbar
+ * styles the badge as a warning when `accelerated` is not true.
  */
 export function rendererBadge(
   report: IRendererReport | null | undefined,
@@ -61,11 +75,19 @@ export function rendererBadge(
   if (!report.renderer) {
     return report.error ? __('Renderer unknown') : null;
   }
-  if (report.accelerated) {
-    return report.renderer.replace(/\/PCIe.*$/, '').trim();
+  const renderer =
+    report.renderer.split(' (')[0].split('/')[0].trim() || report.renderer;
+  const mode = report.mode ?? 'software';
+  if (mode === 'software') {
+    return report.accelerated ? renderer : __('Software (%1)', renderer);
   }
-  const engine = report.renderer.split(/[\s(]/)[0] || report.renderer;
-  return __('Software (%1)', engine);
+  const label = MODE_LABELS[mode] ?? mode;
+  const how = report.virtualgl
+    ? __('VirtualGL (%1)', label)
+    : __('%1, VirtualGL not in use', label);
+  return report.accelerated
+    ? __('%1 · %2', how, renderer)
+    : __('%1 · %2, not accelerated', how, renderer);
 }
 
 /**

@@ -10,13 +10,19 @@ Three kinds, chosen per backend:
     The socket greets with an RFB protocol banner (``RFB 003.00x\\n``), as a VNC server does.
 ``socket``
     The socket accepts a connection.
+``x11``
+    An X server's socket (``…/X<N>``) completes the X11 connection setup with the cookie
+    of ``xauthority`` (:func:`jupyter_workbench.core.rendering.x11_setup`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from dataclasses import dataclass, field
+
+from .rendering import x11_setup
 
 _RFB_BANNER = re.compile(rb"^RFB \d{3}\.\d{3}\n$")
 _HTTP_STATUS = re.compile(rb"^HTTP/1\.[01] (\d{3})")
@@ -32,6 +38,7 @@ class ReadinessProbe:
         accept_status: HTTP statuses that count as ready; empty means any status below 500.
         timeout: Seconds the backend has, from spawn, to become ready.
         interval: Seconds between two probes.
+        xauthority: The Xauthority file whose cookie an ``x11`` probe presents.
     """
 
     kind: str = "http"
@@ -39,10 +46,11 @@ class ReadinessProbe:
     accept_status: tuple[int, ...] = field(default_factory=tuple)
     timeout: float = 30.0
     interval: float = 0.1
+    xauthority: str | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in {"http", "rfb", "socket"}:
-            raise ValueError(f"unknown readiness kind {self.kind!r}; use http, rfb or socket")
+        if self.kind not in {"http", "rfb", "socket", "x11"}:
+            raise ValueError(f"unknown readiness kind {self.kind!r}; use http, rfb, socket or x11")
         if self.timeout <= 0 or self.interval <= 0:
             raise ValueError("readiness timeout and interval must be positive")
 
@@ -51,6 +59,8 @@ class ReadinessProbe:
         try:
             if self.kind == "rfb":
                 return await read_rfb_banner(socket_path) is not None
+            if self.kind == "x11":
+                return await x11_ready(socket_path, self.xauthority)
             if self.kind == "socket":
                 _, writer = await asyncio.wait_for(
                     asyncio.open_unix_connection(socket_path), timeout=1.0
@@ -63,6 +73,17 @@ class ReadinessProbe:
         if status is None:
             return False
         return status in self.accept_status if self.accept_status else status < 500
+
+
+async def x11_ready(socket_path: str, xauthority: str | None) -> bool:
+    """Whether the X server on ``socket_path`` (``…/X<N>``) accepts our connection setup."""
+    name = os.path.basename(socket_path)
+    if not (name.startswith("X") and name[1:].isdigit()):
+        raise ValueError(f"not an X server socket: {socket_path}")
+    reply = await asyncio.to_thread(
+        x11_setup, socket_path, int(name[1:]), xauthority=xauthority, timeout=1.0
+    )
+    return bool(reply["status"] == "success")
 
 
 async def read_rfb_banner(socket_path: str, timeout: float = 1.0) -> bytes | None:

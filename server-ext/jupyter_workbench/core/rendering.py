@@ -6,8 +6,9 @@ This is the one home of the pod's rendering contract: the Kubernetes wiring
 with :func:`rendering_settings`. Nothing else parses them.
 
 ``WORKBENCH_RENDERING_MODE``
-    ``egl`` | ``sidecar`` | ``software``: how 3D apps render in this pod. Unset or ``auto``:
-    the desktop picks the best usable mode.
+    ``sidecar`` | ``xorg`` | ``egl`` | ``software``: how 3D apps render in this pod (or on
+    this host). Unset or ``auto``: the desktop picks the best usable mode. ``xorg`` is the
+    single-host form of ``sidecar``: Workbench starts the 3D X server itself.
 ``WORKBENCH_VGL_DISPLAY``
     VirtualGL's ``VGL_DISPLAY``: ``:0`` (the sidecar's Xorg) or ``egl0`` / ``/dev/dri/cardN``
     (the EGL back end). In sidecar mode it defaults to ``WORKBENCH_SIDECAR_DISPLAY``.
@@ -34,8 +35,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any  # Any: reports and settings are JSON-like dicts
 
-#: The rendering modes, best first.
-MODES = ("sidecar", "egl", "software")
+#: The rendering modes, best first (the one definition: settings, schemas and docs follow it).
+#: ``sidecar``: VirtualGL's GLX back end on a 3D X server someone else runs (the pod's
+#: Xorg sidecar); ``xorg``: the same on an Xorg that Workbench starts on the GPU;
+#: ``egl``: VirtualGL's EGL back end; ``software``: Mesa inside Xvnc.
+MODES = ("sidecar", "xorg", "egl", "software")
+#: The modes that run apps under VirtualGL.
+GPU_MODES = ("sidecar", "xorg", "egl")
 ENV_MODE = "WORKBENCH_RENDERING_MODE"
 ENV_VGL_DISPLAY = "WORKBENCH_VGL_DISPLAY"
 ENV_SIDECAR_DISPLAY = "WORKBENCH_SIDECAR_DISPLAY"
@@ -66,7 +72,7 @@ def is_x_display(value: str | None) -> bool:
 def rendering_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The rendering settings of this pod, from ``environ`` (default: ``os.environ``).
 
-    Returns a dict with ``mode`` (``egl``/``sidecar``/``software`` or ``None`` = auto),
+    Returns a dict with ``mode`` (one of :data:`MODES`, or ``None`` = auto),
     ``vgl_display`` (the 3D X display for the sidecar mode, or ``None``), ``egl_device``
     (``VGL_DISPLAY`` for the EGL back end), ``sidecar_display``, ``sidecar_timeout``
     (seconds, or ``None`` when neither set nor implied by the sidecar mode), ``source``
@@ -250,22 +256,34 @@ def x11_handshake(
         return {"status": "invalid", "detail": f"only local displays are supported ({display})"}
     errors = []
     for label, address in _socket_candidates(number, socket_dir):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(timeout)
         try:
-            sock.connect(address)
-            sock.sendall(_setup_request(*_cookie(number, xauthority)))
-            head = _recv_exact(sock, 8)
-            (extra,) = struct.unpack_from("<H", head, 6)
-            body = _recv_exact(sock, 4 * extra)
-            info = _parse_setup_reply(head, body)
+            info = x11_setup(address, number, xauthority=xauthority, timeout=timeout)
             info["socket"] = label
             return info
         except (OSError, ConnectionError, struct.error) as err:
             errors.append(f"{label}: {getattr(err, 'strerror', None) or err}")
-        finally:
-            sock.close()
     return {"status": "unreachable", "detail": "; ".join(errors)}
+
+
+def x11_setup(
+    address: str | bytes, number: int, *, xauthority: str | None = None, timeout: float = 2.0
+) -> dict[str, Any]:
+    """The X11 connection setup on one unix socket ``address`` for display ``number``.
+
+    Returns the parsed reply (``status`` ``success``/``failed``/``authenticate``, …);
+    raises ``OSError``/``ConnectionError`` when nothing answers there.
+    """
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(address)
+        sock.sendall(_setup_request(*_cookie(number, xauthority)))
+        head = _recv_exact(sock, 8)
+        (extra,) = struct.unpack_from("<H", head, 6)
+        body = _recv_exact(sock, 4 * extra)
+        return _parse_setup_reply(head, body)
+    finally:
+        sock.close()
 
 
 async def wait_for_x_server(

@@ -7,7 +7,7 @@ Configuration (``jupyter_server_config.py``)::
         {"name": "viz", "title": "3D desktop", "icon": "/srv/icons/viz.svg",
          "session": ["/opt/viz/xstartup"], "gpu": "require"},
     ]
-    c.WorkbenchDesktop.rendering_mode = "auto"     # auto | sidecar | egl | software
+    c.WorkbenchDesktop.rendering_mode = "auto"     # auto | sidecar | xorg | egl | software
     c.WorkbenchDesktop.activity = "input"          # input | all
 
 Profile keys: ``name`` (required; URL-safe), ``title``, ``description``, ``icon`` (built-in
@@ -34,7 +34,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any  # Any: JSON-like profile dicts and report values are heterogeneous
 
-from traitlets import Bool, Dict, Enum, Float, Instance, List, Unicode, default
+from traitlets import Bool, Dict, Enum, Float, Instance, Int, List, Unicode, default
 from traitlets.config import Configurable, LoggingConfigurable
 
 from ..core import rendering
@@ -53,6 +53,8 @@ from ..core.backend import (
 from ..core.readiness import ReadinessProbe
 from . import modes
 from .activity import InputActivityPolicy
+from .xorg import MODULE_DIRS, XorgOptions, XorgServer
+from .xorg import preflight as xorg_preflight
 
 _GEOMETRY = re.compile(r"^\d{2,5}x\d{2,5}$")
 _PROFILE_KEYS = {
@@ -120,11 +122,63 @@ class WorkbenchDesktop(LoggingConfigurable):
     ).tag(config=True)
 
     rendering_mode = Enum(
-        ["", "auto", "sidecar", "egl", "software"],
+        ["", "auto", *rendering.MODES],
         default_value="",
-        help="""How 3D apps render: ``sidecar`` (VirtualGL on a 3D X server),
-        ``egl`` (VirtualGL EGL back end on the GPU), ``software`` (Mesa llvmpipe) or
-        ``auto`` (the best usable one). Empty: $WORKBENCH_RENDERING_MODE, else auto.""",
+        help="""How 3D apps render: ``sidecar`` (VirtualGL on a 3D X server someone else
+        runs, e.g. the pod's Xorg sidecar), ``xorg`` (VirtualGL on an Xorg that Workbench
+        starts on the GPU and shares between desktops), ``egl`` (VirtualGL EGL back end on
+        the GPU), ``software`` (Mesa llvmpipe) or ``auto`` (the best usable one; it tries
+        ``xorg`` only when an NVIDIA GPU, Xorg and nvidia_drv.so are present). Empty:
+        $WORKBENCH_RENDERING_MODE, else auto.""",
+    ).tag(config=True)
+
+    xorg = Unicode("Xorg", help="Name or path of Xorg (the ``xorg`` mode's 3D X server).").tag(
+        config=True
+    )
+
+    xorg_driver = Enum(
+        ["nvidia", "dummy"],
+        default_value="nvidia",
+        help="""The Device driver of the ``xorg`` mode's Xorg: ``nvidia``. ``dummy``
+        (Xorg's virtual video driver, no GPU, Mesa GLX, no BusID) is for tests and demos
+        only: nothing it renders is accelerated.""",
+    ).tag(config=True)
+
+    xorg_bus_id = Unicode(
+        "",
+        help="""PCI address of the GPU the ``xorg`` mode drives (nvidia-smi's pci.bus_id,
+        e.g. 00000000:3B:00.0, or Xorg's PCI:59@0:0:0). Empty: the first NVIDIA display
+        controller in /sys/bus/pci.""",
+    ).tag(config=True)
+
+    xorg_config_file = Unicode(
+        "",
+        help="""An Xorg config installed by the admin for the ``xorg`` mode (then none is
+        generated). Needed when Xorg runs with root rights through Xorg.wrap, which reads
+        -config only relative to /etc/X11: e.g. ``workbench-xorg.conf``, generated once by
+        ``python -m jupyter_workbench.core.xorgconf --bus-id …``.""",
+    ).tag(config=True)
+
+    xorg_virtual = Unicode("1920x1080", help="Screen size of the ``xorg`` mode's Xorg.").tag(
+        config=True
+    )
+
+    xorg_display_base = Int(
+        20, help="First X display number tried for the ``xorg`` mode's Xorg."
+    ).tag(config=True)
+
+    xorg_timeout = Float(
+        30.0, help="Seconds the ``xorg`` mode's Xorg has to accept an X11 connection."
+    ).tag(config=True)
+
+    xorg_module_dirs = List(
+        Unicode(),
+        default_value=list(MODULE_DIRS),
+        help="Where Xorg's modules are looked for (drivers/<driver>_drv.so).",
+    ).tag(config=True)
+
+    nvidia_dev_dir = Unicode(
+        "/dev", help="Where the NVIDIA device nodes (nvidiactl, nvidia0, …) are."
     ).tag(config=True)
 
     vgl_display = Unicode(
@@ -187,6 +241,20 @@ class WorkbenchDesktop(LoggingConfigurable):
         config=True
     )
 
+    def xorg_options(self) -> XorgOptions:
+        """How the ``xorg`` mode runs its 3D X server."""
+        return XorgOptions(
+            xorg=self.xorg,
+            driver=self.xorg_driver,
+            bus_id=self.xorg_bus_id,
+            config_file=self.xorg_config_file,
+            virtual=self.xorg_virtual,
+            display_base=self.xorg_display_base,
+            timeout=self.xorg_timeout,
+            module_dirs=list(self.xorg_module_dirs),
+            dev_dir=self.nvidia_dev_dir,
+        )
+
     def rendering_settings(
         self, environ: Mapping[str, str] | None = None
     ) -> modes.RenderingSettings:
@@ -231,10 +299,18 @@ class DesktopBackend(Backend):
     session = List(Unicode(), help="Session command; empty = user xstartup or a fallback WM.")
     gpu_policy = Enum(["auto", "software", "require"], default_value="auto")
 
-    def __init__(self, detection_source: DetectionSource | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        detection_source: DetectionSource | None = None,
+        xorg: XorgServer | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         #: The catalogue's cached detection (probing Xvnc costs a process), if registered.
         self.detection_source = detection_source
+        #: The server's shared 3D X server (the ``xorg`` mode), if it can start one.
+        self.xorg = xorg
+        self._xorg_held = False
         self.selection: modes.ModeSelection | None = None
         self._ctx: LaunchContext | None = None
         self._report: dict[str, Any] | None = None
@@ -303,12 +379,26 @@ class DesktopBackend(Backend):
                 install_hint="Install a desktop: apt install openbox xterm (or xfce4)",
                 details={"flavour": flavour},
             )
-        return Detection(
-            available=True,
-            version=version_line,
-            executable=exe,
-            details={"flavour": flavour, "session": session, "session_source": source},
-        )
+        details: dict[str, Any] = {
+            "flavour": flavour,
+            "session": session,
+            "session_source": source,
+        }
+        if self.settings is not None and self.settings.rendering_mode == "xorg":
+            problem = xorg_preflight(self.settings.xorg_options())
+            details["xorg"] = problem or "the 3D X server can be started"
+            if problem and self.gpu_policy == "require":
+                return Detection(
+                    available=False,
+                    executable=exe,
+                    version=version_line,
+                    reason=f"this desktop requires GPU rendering (xorg mode), but its 3D X "
+                    f"server cannot start: {problem}",
+                    install_hint="fix the 3D X server as said, or set the profile's gpu to "
+                    "'auto' (software rendering when no GPU mode is usable)",
+                    details=details,
+                )
+        return Detection(available=True, version=version_line, executable=exe, details=details)
 
     # ------------------------------------------------------------------ launch
     @staticmethod
@@ -381,7 +471,10 @@ class DesktopBackend(Backend):
                 detection.reason or "the desktop is not available", detection.install_hint
             )
         settings = self.settings or WorkbenchDesktop()
-        selection = await modes.select_mode(settings.rendering_settings(), self.gpu_policy)
+        selection = await modes.select_mode(
+            settings.rendering_settings(), self.gpu_policy, xorg=self.xorg, user=self.name
+        )
+        self._xorg_held = selection.mode == "xorg"
         if self.gpu_policy == "require" and not selection.gpu:
             reasons = "; ".join(f"{r['mode']}: {r['reason']}" for r in selection.rejected)
             raise BackendError(
@@ -415,6 +508,11 @@ class DesktopBackend(Backend):
             "disable_screensaver": settings.disable_screensaver,
             "cwd": os.path.expanduser("~"),
         }
+        if selection.mode == "xorg" and self.xorg is not None and self.xorg.backend.cookie:
+            number = rendering.parse_display(selection.vgl_display or "")
+            if number is not None:
+                spec["xauth_displays"] = [[number[1], self.xorg.backend.cookie.hex()]]
+        spec["notes"] = self._rendering_notes(selection)
         spec_path = os.path.join(ctx.socket_dir, "launch.json")
         fd = os.open(spec_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -424,6 +522,22 @@ class DesktopBackend(Backend):
             argv=[sys.executable, "-S", LAUNCHER, spec_path, "--", *xvnc_argv],
             cwd=os.path.expanduser("~"),
         )
+
+    def _rendering_notes(self, selection: modes.ModeSelection) -> list[str]:
+        """What the desktop's log says about its rendering (and the 3D X server's)."""
+        notes = [f"rendering mode {selection.mode} (requested: {selection.requested})"]
+        if selection.mode == "xorg" and self.xorg is not None:
+            info = self.xorg.status(log_tail=0)
+            notes.append(
+                f"3D X server {info['display']}: Xorg pid {info['pid']} ({info['driver']} "
+                f"driver), config {info['config']}, log {info['log_file']}"
+            )
+        for rejected in selection.rejected:
+            if selection.requested in {"auto", rejected["mode"]}:
+                notes.append(f"{rejected['mode']} not used: {rejected['reason']}")
+        if self.xorg is not None and selection.requested == "xorg" and selection.mode != "xorg":
+            notes += [f"Xorg: {line}" for line in self.xorg.status(log_tail=10)["log_tail"]]
+        return notes + list(selection.warnings)
 
     @staticmethod
     def state_file(ctx: LaunchContext) -> str:
@@ -442,6 +556,9 @@ class DesktopBackend(Backend):
         return state if isinstance(state, dict) else None
 
     async def after_stop(self, ctx: LaunchContext) -> None:
+        if self._xorg_held and self.xorg is not None:
+            self._xorg_held = False
+            await self.xorg.release(self.name)
         self._report, self._report_key = None, None
         if self._prefetch is not None:
             self._prefetch.cancel()
@@ -498,6 +615,9 @@ class DesktopBackend(Backend):
             "rendering_mode": self.selection.mode if self.selection else None,
             "renderer": report,
             "renderer_summary": modes.summary(report),
+            "xorg": self.xorg.status()
+            if self.xorg is not None and self.selection and self.selection.mode == "xorg"
+            else None,
         }
 
 
@@ -552,6 +672,7 @@ def profile_backend(
     settings: WorkbenchDesktop,
     parent: Configurable,
     detection_source: DetectionSource | None = None,
+    xorg: XorgServer | None = None,
 ) -> DesktopBackend:
     """Build the backend of one profile; raise ``ValueError`` for a bad profile."""
     if not isinstance(profile, dict):
@@ -586,7 +707,7 @@ def profile_backend(
         if not isinstance(env, dict):
             raise ValueError("'environment' must be a dict")
         traits["environment"] = {str(k): str(v) for k, v in env.items()}
-    backend = DesktopBackend(parent=parent, detection_source=detection_source, **traits)
+    backend = DesktopBackend(parent=parent, detection_source=detection_source, xorg=xorg, **traits)
     if "icon" in profile:
         backend.icon = load_icon(str(profile["icon"]))
     return backend
@@ -596,12 +717,14 @@ def desktop_backends(
     settings: WorkbenchDesktop,
     parent: Configurable,
     detection_source: DetectionSource | None = None,
+    xorg: XorgServer | None = None,
 ) -> list[DesktopBackend]:
-    """One backend per configured desktop profile (bad profiles are logged and skipped)."""
+    """One backend per configured desktop profile (bad profiles are logged and skipped);
+    they all share ``xorg``, the server's 3D X server for the ``xorg`` mode."""
     found: list[DesktopBackend] = []
     for index, profile in enumerate(settings.profiles):
         try:
-            found.append(profile_backend(profile, settings, parent, detection_source))
+            found.append(profile_backend(profile, settings, parent, detection_source, xorg))
         except (ValueError, TypeError) as err:
             label = profile.get("name") if isinstance(profile, dict) else index
             settings.log.error("[workbench] ignoring desktop profile %r: %s", label, err)

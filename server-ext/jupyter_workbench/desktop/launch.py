@@ -18,6 +18,10 @@ The Xvnc command line comes after ``--`` (the launcher adds ``-displayfd``; the 
 ``display_timeout`` seconds Xvnc has to report its display number
 ``disable_screensaver`` run ``xset s off -dpms`` (and XFCE's xfconf switches) when true
 ``cwd``            the session's working directory
+``notes``          lines to log first (how the desktop renders: the 3D X server, why a
+                   requested mode is not used), so the desktop's log in the UI says it
+``xauth_displays`` ``[[N, hex cookie], …]``: other X servers the session may open (the
+                   ``xorg`` mode's 3D X server), added to the desktop's Xauthority
 
 Steps: write the cookie; spawn Xvnc with ``-displayfd`` on a pipe; remove stale X
 locks/sockets whose owner is dead; read the display number Xvnc chose and lock it; start
@@ -255,9 +259,10 @@ def run(spec_path: str, xvnc_argv: list[str]) -> int:
         except OSError:
             pass
     xauthority = None
+    cookie = None
     if "-auth" in xvnc_argv[:-1]:
         xauthority = xvnc_argv[xvnc_argv.index("-auth") + 1]
-        xutil.write_xauthority(xauthority)
+        cookie = xutil.write_xauthority(xauthority)
     read_fd, write_fd = os.pipe()
     argv = [*xvnc_argv, "-displayfd", str(write_fd)]
     log("starting " + " ".join(argv))
@@ -271,6 +276,9 @@ def run(spec_path: str, xvnc_argv: list[str]) -> int:
 
         with open(spec_path, encoding="utf-8") as handle:
             spec = json.load(handle)
+        if xauthority and spec.get("xauth_displays"):
+            others = [(int(n), bytes.fromhex(c)) for n, c in spec["xauth_displays"]]
+            xutil.write_xauthority(xauthority, cookie, others)
         for path in xutil.remove_stale_displays():
             log(f"removed stale {path} (its X server is gone)")
         display = read_display(read_fd, xvnc, float(spec.get("display_timeout", 30)))
@@ -283,6 +291,8 @@ def run(spec_path: str, xvnc_argv: list[str]) -> int:
         if xauthority:
             env["XAUTHORITY"] = xauthority
         env.pop("WAYLAND_DISPLAY", None)
+        for note in spec.get("notes", []):
+            log(str(note))
         session_argv = spec["session_argv"]
         log("starting session: " + " ".join(session_argv))
         session = spawn(session_argv, env, cwd=spec.get("cwd"))

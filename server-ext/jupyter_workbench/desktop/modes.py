@@ -5,6 +5,10 @@ Modes, best first:
 ``sidecar``
     VirtualGL's GLX back end on a reachable 3D X server (the Xorg sidecar of the pod,
     ``VGL_DISPLAY=:0``). Tried only when a 3D X display is configured.
+``xorg``
+    VirtualGL's GLX back end on an Xorg that Workbench starts on the GPU and shares
+    between the desktops (:mod:`jupyter_workbench.desktop.xorg`). ``auto`` tries it only
+    when an NVIDIA GPU, Xorg and NVIDIA's Xorg driver are present.
 ``egl``
     VirtualGL's EGL back end on a GPU device: ``vglrun`` present, a device node
     (``/dev/dri/card*``, ``renderD*``) or NVIDIA's EGL vendor file, confirmed by ``eglinfo``.
@@ -32,7 +36,8 @@ from typing import Any  # Any: glxinfo facts and report values are heterogeneous
 
 from ..core.backend import find_executable
 from ..core.process import run_capture
-from ..core.rendering import MODES, wait_for_x_server
+from ..core.rendering import GPU_MODES, MODES, wait_for_x_server
+from .xorg import XorgServer, XorgUnavailable, auto_eligible
 
 #: Renderer strings of software rasterizers.
 SOFTWARE_RENDERERS = re.compile(
@@ -49,7 +54,7 @@ class RenderingSettings:
     """What the mode selection looks at (from config, then the pod environment).
 
     Attributes:
-        requested: ``auto``, ``sidecar``, ``egl`` or ``software``.
+        requested: ``auto`` or one of :data:`jupyter_workbench.core.rendering.MODES`.
         vgl_display: The 3D X server of the sidecar (e.g. ``:0``); ``None`` = no sidecar.
         sidecar_timeout: Seconds to wait for the sidecar's X server to answer.
         egl_device: ``VGL_DISPLAY`` for the EGL back end (``egl0``, ``/dev/dri/card0``).
@@ -94,7 +99,7 @@ class ModeSelection:
     @property
     def gpu(self) -> bool:
         """Whether the session runs under VirtualGL."""
-        return self.mode in {"sidecar", "egl"}
+        return self.mode in GPU_MODES
 
     def session_env(self) -> dict[str, str]:
         """Environment for the session (and every app it starts)."""
@@ -243,11 +248,42 @@ async def check_egl(
     )
 
 
-async def select_mode(settings: RenderingSettings, gpu_policy: str = "auto") -> ModeSelection:
+async def check_xorg(
+    vglrun: str | None, xorg: XorgServer | None, user: str, auto: bool
+) -> tuple[str | None, str | None]:
+    """``(None, display)`` once the shared 3D X server runs for ``user``, else ``(why, None)``.
+
+    In ``auto`` the mode is tried only when an NVIDIA GPU, Xorg and NVIDIA's Xorg driver
+    are present; an explicit request runs the full preflight and start.
+    """
+    if xorg is None:
+        return "no 3D X server can be started from here", None
+    if auto:
+        why = auto_eligible(xorg.options)
+        if why:
+            return why, None
+    if not vglrun:
+        return "vglrun (VirtualGL) is not installed", None
+    try:
+        display, _cookie = await xorg.acquire(user)
+    except XorgUnavailable as err:
+        return str(err), None
+    return None, display
+
+
+async def select_mode(
+    settings: RenderingSettings,
+    gpu_policy: str = "auto",
+    *,
+    xorg: XorgServer | None = None,
+    user: str = "desktop",
+) -> ModeSelection:
     """Pick the best usable mode; record why each better one was rejected.
 
     ``gpu_policy`` (from the desktop profile): ``auto`` (best available), ``software``
     (never VirtualGL) or ``require`` (the caller refuses to start without a GPU mode).
+    ``xorg`` is the server's shared 3D X server: selecting the ``xorg`` mode starts (or
+    joins) it for desktop ``user``, who must release it when the desktop stops.
     """
     requested = settings.requested if settings.requested in MODES else "auto"
     source = settings.source
@@ -255,7 +291,7 @@ async def select_mode(settings: RenderingSettings, gpu_policy: str = "auto") -> 
         requested, source = "software", "profile gpu policy"
     vglrun = find_tool(settings.vglrun)
     selection = ModeSelection(mode="software", requested=requested, source=source, vglrun=vglrun)
-    for mode in ("sidecar", "egl"):
+    for mode in GPU_MODES:
         if requested not in {"auto", mode}:
             why = (
                 "software rendering was requested"
@@ -264,9 +300,12 @@ async def select_mode(settings: RenderingSettings, gpu_policy: str = "auto") -> 
             )
             selection.rejected.append({"mode": mode, "reason": f"{why} ({source})"})
             continue
+        display: str | None
         if mode == "sidecar":
             reason = await check_sidecar(settings, vglrun)
             display = settings.vgl_display
+        elif mode == "xorg":
+            reason, display = await check_xorg(vglrun, xorg, user, auto=requested == "auto")
         else:
             reason = await check_egl(settings, vglrun, selection.warnings)
             display = settings.egl_device
@@ -275,7 +314,7 @@ async def select_mode(settings: RenderingSettings, gpu_policy: str = "auto") -> 
             selection.vgl_display = display
             return selection
         selection.rejected.append({"mode": mode, "reason": reason})
-    if requested in {"sidecar", "egl"}:
+    if requested in GPU_MODES:
         selection.warnings.append(
             f"rendering mode {requested!r} was requested but is not usable; using software"
         )
@@ -285,7 +324,7 @@ async def select_mode(settings: RenderingSettings, gpu_policy: str = "auto") -> 
 #: The GLX server vendor string of VirtualGL's faker (what apps see under ``vglrun``).
 VIRTUALGL_GLX_VENDOR = "VirtualGL"
 #: Short names of the rendering modes for the summary line.
-MODE_LABELS = {"sidecar": "GLX", "egl": "EGL", "software": "software"}
+MODE_LABELS = {"sidecar": "GLX", "xorg": "GLX", "egl": "EGL", "software": "software"}
 
 
 def parse_glxinfo(text: str) -> dict[str, Any]:
@@ -419,7 +458,7 @@ def summary(report: dict[str, Any] | None) -> str | None:
     if report.get("error") or not report.get("renderer"):
         return f"{label} · renderer unknown"
     how = label
-    if mode in {"sidecar", "egl"}:
+    if mode in GPU_MODES:
         in_use = report.get("virtualgl")
         how = f"VirtualGL ({label})" if in_use else f"{label}, VirtualGL not in use"
     line = f"{how} · {short_renderer(report['renderer'])}"

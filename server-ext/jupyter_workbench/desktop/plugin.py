@@ -12,6 +12,7 @@ from ..core.handlers import HandlerSpec
 from .backend import WorkbenchDesktop, desktop_backends
 from .handlers import desktop_handlers, desktop_renderer
 from .probe import throwaway_glxinfo
+from .xorg import XorgServer
 
 
 class DesktopFeature:
@@ -26,10 +27,20 @@ class DesktopFeature:
         self.catalogue = catalogue
         self.settings = WorkbenchDesktop(parent=parent)
         self._parent = parent
+        #: The ``xorg`` mode's 3D X server, shared by every desktop (started on first use).
+        self.xorg = XorgServer(
+            catalogue.supervisor,
+            catalogue.socket_root,
+            self.settings.xorg_options(),
+            backoff_base=catalogue.backoff_base,
+            backoff_cap=catalogue.backoff_cap,
+        )
 
     def backends(self) -> list[Backend]:
         """One backend per configured desktop profile."""
-        return list(desktop_backends(self.settings, self._parent, self.catalogue.detection))
+        return list(
+            desktop_backends(self.settings, self._parent, self.catalogue.detection, self.xorg)
+        )
 
     def handlers(self) -> list[HandlerSpec]:
         """``api/desktops`` and ``api/desktops/{name}/renderer``."""

@@ -151,28 +151,39 @@ def claim_lock(display: int, pid: int, lock_dir: str = LOCK_DIR) -> bool:
     return True
 
 
-def write_xauthority(path: str, cookie: bytes | None = None) -> bytes:
+def write_xauthority(
+    path: str, cookie: bytes | None = None, displays: list[tuple[int, bytes]] | None = None
+) -> bytes:
     """Write a 0600 Xauthority file with one wildcard MIT-MAGIC-COOKIE-1 entry.
 
     The entry has family FamilyWild and an empty display number, which libXau matches
-    for every display, so the file works whatever number Xvnc picks. Returns the cookie.
+    for every display, so the file works whatever number Xvnc picks. ``displays`` adds
+    ``(number, cookie)`` entries for other X servers (the ``xorg`` mode's 3D X server)
+    before it: libXau takes the first entry that matches. The file is replaced atomically
+    (an X server reading it sees the old or the new one). Returns the wildcard cookie.
     """
     cookie = cookie or os.urandom(16)
 
     def field(data: bytes) -> bytes:
         return struct.pack(">H", len(data)) + data
 
-    entry = (
-        struct.pack(">H", FAMILY_WILD)
-        + field(b"")
-        + field(b"")
-        + field(b"MIT-MAGIC-COOKIE-1")
-        + field(cookie)
-    )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    def entry(number: str, secret: bytes) -> bytes:
+        return (
+            struct.pack(">H", FAMILY_WILD)
+            + field(b"")
+            + field(number.encode("ascii"))
+            + field(b"MIT-MAGIC-COOKIE-1")
+            + field(secret)
+        )
+
+    data = b"".join(entry(str(number), secret) for number, secret in displays or [])
+    data += entry("", cookie)
+    tmp = f"{path}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(entry)
-    os.chmod(path, 0o600)
+        handle.write(data)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
     return cookie
 
 

@@ -6,7 +6,8 @@ import time):
 - :mod:`.catalogue`: load and validate the admin's GPU desktop catalogue (YAML/JSON).
 - :mod:`.profiles`: ``profile_list`` with ``profile_options`` for KubeSpawner.
 - :mod:`.sidecar`: the Xorg sidecar container, the shared X socket volume, the env.
-- :mod:`.xorg`: the headless NVIDIA Xorg config (``BusID`` conversion).
+- the headless NVIDIA Xorg config of the sidecar is :mod:`jupyter_workbench.core.xorgconf`
+  (shared with the desktop's ``xorg`` mode).
 - :mod:`.values`: Zero-to-JupyterHub values / ``hub.extraConfig`` Python.
 - :mod:`.cli`: ``jupyter workbench kube …``.
 """

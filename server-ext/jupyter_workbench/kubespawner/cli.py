@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exit_.code or 0)
     try:
         if args.command == "xorg-config":
-            from .xorg import xorg_config
+            from ..core.xorgconf import xorg_config
 
             sys.stdout.write(xorg_config(args.bus_id, driver=args.driver, virtual=args.virtual))
             return 0

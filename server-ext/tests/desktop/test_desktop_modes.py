@@ -149,6 +149,7 @@ async def test_explicit_software_and_profile_policy(tmp_path, virtualgl, dummy_x
     assert chosen.mode == "software"
     assert reasons(chosen) == {
         "sidecar": "software rendering was requested (config)",
+        "xorg": "software rendering was requested (config)",
         "egl": "software rendering was requested (config)",
     }
     by_policy = await modes.select_mode(settings(tmp_path, vgl_display=dummy_xorg), "software")

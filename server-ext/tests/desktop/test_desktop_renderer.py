@@ -29,7 +29,8 @@ async def test_renderer_report_says_software_here(api, workbench):
     assert os.path.basename(report["command"][0]) == "glxinfo"  # no vglrun in software mode
     assert report["virtualgl"] is False and report["glx_vendor"] == "SGI"  # Xvnc's own GLX
     rejected = {r["mode"]: r["reason"] for r in report["rejected"]}
-    assert set(rejected) == {"sidecar", "egl"}
+    assert set(rejected) == {"sidecar", "xorg", "egl"}
+    assert rejected["xorg"].startswith("no NVIDIA GPU")  # auto tries xorg only with one
     # The same report through the desktop feature (the GPU panel's OpenGL check uses it).
     hooked = await workbench.desktop.running_renderer()
     assert hooked["renderer"] == report["renderer"]

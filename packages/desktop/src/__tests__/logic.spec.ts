@@ -56,13 +56,34 @@ describe('remoteSize', () => {
 });
 
 describe('rendererBadge', () => {
-  it('says software for llvmpipe', () => {
+  it('says software for llvmpipe in software mode (no VirtualGL)', () => {
     expect(
       rendererBadge({
         renderer: 'llvmpipe (LLVM 15.0.6, 256 bits)',
-        accelerated: false
+        accelerated: false,
+        virtualgl: false,
+        mode: 'software'
       })
     ).toBe('Software (llvmpipe)');
+  });
+
+  it('says VirtualGL is in use apart from acceleration', () => {
+    expect(
+      rendererBadge({
+        renderer: 'llvmpipe (LLVM 15.0.6, 256 bits)',
+        accelerated: false,
+        virtualgl: true,
+        mode: 'egl'
+      })
+    ).toBe('VirtualGL (EGL) · llvmpipe, not accelerated');
+    expect(
+      rendererBadge({
+        renderer: 'llvmpipe (LLVM 15.0.6, 256 bits)',
+        accelerated: false,
+        virtualgl: true,
+        mode: 'xorg'
+      })
+    ).toBe('VirtualGL (GLX) · llvmpipe, not accelerated');
   });
 
   it('names the GPU when accelerated', () => {
@@ -70,9 +91,21 @@ describe('rendererBadge', () => {
       rendererBadge({
         renderer: 'NVIDIA H200/PCIe/SSE2',
         accelerated: true,
+        virtualgl: true,
         mode: 'egl'
       })
-    ).toBe('NVIDIA H200');
+    ).toBe('VirtualGL (EGL) · NVIDIA H200');
+  });
+
+  it('says when a GPU mode runs without VirtualGL', () => {
+    expect(
+      rendererBadge({
+        renderer: 'llvmpipe (LLVM 15)',
+        accelerated: false,
+        virtualgl: false,
+        mode: 'sidecar'
+      })
+    ).toBe('GLX, VirtualGL not in use · llvmpipe, not accelerated');
   });
 
   it('is empty without a report', () => {
@@ -85,7 +118,11 @@ describe('rendererBadge', () => {
       format(msgid.toUpperCase(), ...args);
     expect(
       rendererBadge(
-        { renderer: 'llvmpipe (LLVM 15)', accelerated: false },
+        {
+          renderer: 'llvmpipe (LLVM 15)',
+          accelerated: false,
+          mode: 'software'
+        },
         upper
       )
     ).toBe('SOFTWARE (llvmpipe)');

@@ -55,7 +55,59 @@ export interface IDesktopInfo {
    */
   renderer: IRendererReport | null;
   /**
-   * One line for the UI badge, e.g. `software (software) · llvmpipe (LLVM 15.0.6, 256 bits)`; `null` before the check.
+   * One line for the UI badge, e.g. `VirtualGL (EGL) · llvmpipe, not accelerated` or `VirtualGL (GLX) · NVIDIA H200`; `null` before the check.
    */
   renderer_summary: string | null;
+  /**
+   * The `xorg` mode's 3D X server (shared by every desktop of the server) while this desktop uses it; `null` in other modes.
+   */
+  xorg: IXorgStatus | null;
+}
+/**
+ * The 3D X server Workbench runs in the `xorg` mode.
+ *
+ * This interface was referenced by `IDesktopInfo`'s JSON-Schema
+ * via the `definition` "XorgStatus".
+ */
+export interface IXorgStatus {
+  /**
+   * Its supervised state.
+   */
+  state: 'stopped' | 'starting' | 'running' | 'failed' | 'stopping';
+  /**
+   * Its X display, e.g. `:20`.
+   */
+  display: string | null;
+  /**
+   * Xorg's process id while it runs.
+   */
+  pid: number | null;
+  /**
+   * Restarts so far (after crashes).
+   */
+  restarts: number;
+  /**
+   * Why it is not running (what an admin must change), if it failed.
+   */
+  error: string | null;
+  /**
+   * The Xorg Device driver: `nvidia`, or `dummy` (tests and demos only).
+   */
+  driver: 'nvidia' | 'dummy';
+  /**
+   * The Xorg config in use.
+   */
+  config: string | null;
+  /**
+   * Xorg's log file.
+   */
+  log_file: string | null;
+  /**
+   * The desktops using it.
+   */
+  users: string[];
+  /**
+   * The last lines of Xorg's output.
+   */
+  log_tail: string[];
 }

@@ -40,7 +40,7 @@ export interface IDesktopEntry {
    */
   rendering_mode: RenderingMode | null;
   /**
-   * One line for the UI badge, e.g. `software (software) · llvmpipe (LLVM 15.0.6, 256 bits)`; `null` before the check.
+   * One line for the UI badge, e.g. `VirtualGL (EGL) · llvmpipe, not accelerated` or `VirtualGL (GLX) · NVIDIA H200`; `null` before the check.
    */
   renderer_summary: string | null;
 }

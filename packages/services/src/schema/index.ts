@@ -113,7 +113,8 @@ export const REQUIRED_KEYS: {
     'session_pid',
     'rendering_mode',
     'renderer',
-    'renderer_summary'
+    'renderer_summary',
+    'xorg'
   ],
   'desktop-list': ['desktops'],
   error: ['error'],

@@ -4,12 +4,12 @@
  */
 
 /**
- * How a desktop renders OpenGL: `sidecar` (VirtualGL to a GPU X server), `egl` (VirtualGL to an EGL device) or `software` (llvmpipe).
+ * How a desktop renders OpenGL: `sidecar` (VirtualGL to a GPU X server someone else runs), `xorg` (VirtualGL to a GPU X server Workbench starts), `egl` (VirtualGL to an EGL device) or `software` (llvmpipe). The one definition is `MODES` in core/rendering.py.
  *
  * This interface was referenced by `IRendererReport`'s JSON-Schema
  * via the `definition` "RenderingMode".
  */
-export type RenderingMode = 'sidecar' | 'egl' | 'software';
+export type RenderingMode = 'sidecar' | 'xorg' | 'egl' | 'software';
 
 /**
  * Which OpenGL renderer a running desktop really uses (`GET workbench/api/desktops/{name}/renderer[?refresh=1]`), from `glxinfo` run on its display (under vglrun in GPU modes). Also a desktop's `renderer` in its backend status.
@@ -27,7 +27,7 @@ export interface IRendererReport {
   /**
    * The mode that was asked for (`auto`: the best usable one).
    */
-  requested_mode: 'auto' | 'sidecar' | 'egl' | 'software';
+  requested_mode: 'auto' | 'sidecar' | 'xorg' | 'egl' | 'software';
   /**
    * Where the request came from, e.g. `default`, the pod's `WORKBENCH_RENDERING_MODE`, the server config, the profile's gpu policy.
    */
@@ -41,7 +41,7 @@ export interface IRendererReport {
    */
   warnings: string[];
   /**
-   * VirtualGL's 3D display (`:0` of a sidecar X server, or an EGL device) in GPU modes; `null` in software mode.
+   * VirtualGL's 3D display (`:0` of a sidecar X server, `:N` of the xorg mode's X server, or an EGL device) in GPU modes; `null` in software mode.
    */
   vgl_display: string | null;
   /**
@@ -92,7 +92,7 @@ export interface IRejectedMode {
   /**
    * The rejected mode.
    */
-  mode: 'sidecar' | 'egl';
+  mode: 'sidecar' | 'xorg' | 'egl';
   /**
    * Why it was not used.
    */
