@@ -51,6 +51,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_PATCH(self):
+        self._echo()
+
+    def do_DELETE(self):
+        self._echo()
+
+    def _echo(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        content = self.rfile.read(length) if length else b""
+        body = f"method={self.command} body={len(content)}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, fmt, *a):
         print("request " + fmt % a, flush=True)
 
