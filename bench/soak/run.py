@@ -8,7 +8,10 @@ squares fit after the first fifth of the run), the fds at start, end and peak, t
 count and the viewers that failed. Target: a flat RSS, stable fds, 0 5xx, 0 failures.
 
     SOAK_SECONDS=120 make soak         # a short run (default 600 s)
-    python bench/soak/run.py [--gpu-capture FILE]   # replay a real nvidia-smi capture
+    python bench/soak/run.py [--gpu-capture FILE]   # replay another real nvidia-smi capture
+
+The 50 GPU subscribers watch a replay of the real capture shipped in the package unless
+``--gpu-capture`` names another.
 """
 
 from __future__ import annotations
@@ -209,9 +212,8 @@ class Soak:
 
 
 def start_server(workdir: Path, port: int, capture: str | None) -> subprocess.Popen:
-    gpu = (
-        {"source": "replay", "replay_file": capture} if capture else {"source": "none"}
-    )
+    # No file: the real capture shipped in the package (GPUMonitor's replay default).
+    gpu = {"source": "replay", "replay_file": capture or ""}
     config = workdir / "jupyter_server_config.json"
     config.write_text(
         json.dumps(
