@@ -85,6 +85,7 @@ function activate(
       app.shell.activateById(existing.id);
       if (
         existing.content.state === 'disconnected' ||
+        existing.content.state === 'stopped' ||
         existing.content.state === 'failed'
       ) {
         void existing.content.connect();
@@ -96,7 +97,8 @@ function activate(
       client: workbench.client,
       settings,
       translator,
-      progressInterval: () => workbench.progressInterval
+      progressInterval: () => workbench.progressInterval,
+      lifecycle: workbench.lifecycle
     });
     const widget = new MainAreaWidget({ content });
     widget.id = `workbench-desktop-${backend.name}`;
@@ -337,6 +339,8 @@ namespace Private {
       connecting: trans.__('Connecting…'),
       connected: trans.__('Connected'),
       reconnecting: trans.__('Reconnecting…'),
+      restarting: trans.__('Restarting…'),
+      stopped: trans.__('Stopped'),
       disconnected: trans.__('Disconnected'),
       failed: trans.__('Failed')
     };

@@ -82,9 +82,11 @@ export function StartComponent(
   let progress: React.ReactElement | null = null;
   switch (model.phase) {
     case 'starting': {
-      heading = model.reconnecting
-        ? trans.__('Reconnecting to %1…', title)
-        : trans.__('Starting %1…', title);
+      heading = model.restarting
+        ? trans.__('Restarting %1…', title)
+        : model.reconnecting
+          ? trans.__('Reconnecting to %1…', title)
+          : trans.__('Starting %1…', title);
       if (status?.elapsed !== null && status?.elapsed !== undefined) {
         const timeout = status.timeout;
         message = trans.__(
