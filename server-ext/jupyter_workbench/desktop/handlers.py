@@ -9,6 +9,8 @@
 ``GET {base_url}workbench/api/desktops/{name}/windows``
     The application windows open on a running desktop (count and titles), so the UI can
     ask before a Stop closes them. 404 for an unknown desktop, 409 when it is not running.
+``GET {base_url}workbench/desktops/{name}/view``
+    Jupyter Notebook 7's page of a desktop (see :mod:`.page`).
 
 :func:`desktop_renderer` gives the report of a desktop (or of the first running one) to
 :class:`~jupyter_workbench.desktop.plugin.DesktopFeature`, which hands it to the GPU
@@ -26,6 +28,7 @@ from ..core.catalogue import Catalogue
 from ..core.handlers import HandlerSpec, WorkbenchAPIHandler
 from ..core.supervisor import State
 from .backend import DesktopBackend
+from .page import desktop_page_handlers
 from .windows import MAX_TITLES, list_windows
 
 
@@ -137,4 +140,5 @@ def desktop_handlers(catalogue: Catalogue) -> list[HandlerSpec]:
         (r"api/desktops", DesktopListHandler, kwargs),
         (r"api/desktops/(?P<name>[^/]+)/renderer", RendererHandler, kwargs),
         (r"api/desktops/(?P<name>[^/]+)/windows", WindowsHandler, kwargs),
+        *desktop_page_handlers(catalogue),
     ]
