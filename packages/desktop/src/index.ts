@@ -128,7 +128,7 @@ function activate(
         : open(backend)
   });
   if (inOwnPage && pageDesktop) {
-    void app.restored
+    void app.started
       .then(() => workbench.ready)
       .then(() => {
         const backend = workbench.find(pageDesktop);
@@ -140,7 +140,8 @@ function activate(
         }
         document.title = backend.title;
         return open(backend);
-      });
+      })
+      .catch(reason => console.error('Failed to open the desktop', reason));
   }
 
   app.commands.addCommand(CommandIDs.open, {
