@@ -443,9 +443,10 @@ namespace Private {
     trans: TranslationBundle
   ): Promise<boolean> {
     const backend = model.find(name);
-    if (backend?.kind !== 'desktop' || backend.state !== 'running') {
+    if (backend?.kind !== 'desktop') {
       return true;
     }
+    // The catalogue's state may lag: the windows route answers 409 when not running.
     let count: number | null = null;
     let titles: string[] = [];
     try {
