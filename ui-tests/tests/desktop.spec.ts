@@ -483,12 +483,19 @@ test.describe('Remote desktop', () => {
     await expect(
       failed.locator('.jp-WorkbenchDesktop-overlay h2')
     ).toContainText('could not be started');
+    // The user's words first; the admin's details (the server's error, the log) folded.
     await expect(failed.locator('.jp-WorkbenchStart-message')).toContainText(
-      'requires GPU rendering'
+      'needs a graphics card (GPU)'
     );
-    await expect(failed.locator('.jp-WorkbenchStart-log')).toContainText(
-      'requires GPU rendering'
-    );
+    const details = failed.locator('details.jp-WorkbenchStart-details');
+    await expect(details).not.toHaveAttribute('open');
+    await expect(details).toContainText('requires GPU rendering');
+    // No empty renderer badge while failed.
+    await expect(
+      page.locator(
+        '.jp-WorkbenchDesktop-host:has([data-backend="desktop3d"]) .jp-WorkbenchDesktop-renderer'
+      )
+    ).toBeHidden();
     // No WebSocket was opened for a desktop that did not start.
     await expect(failed.locator('canvas')).toHaveCount(0);
     const retry = failed.getByRole('button', { name: 'Retry' });

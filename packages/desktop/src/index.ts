@@ -234,7 +234,12 @@ namespace Private {
    * The tab icon of a desktop.
    */
   export function desktopIcon(backend: IBackendInfo): LabIcon | undefined {
-    const builtin = LabIcon.resolve({ icon: 'workbench:desktop' } as any);
+    const builtin = LabIcon.resolve({
+      icon:
+        backend.icon === 'desktop-3d'
+          ? 'workbench:desktop-3d'
+          : 'workbench:desktop'
+    } as any);
     if (!backend.icon.trim().startsWith('<svg')) {
       return builtin;
     }

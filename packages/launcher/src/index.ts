@@ -423,14 +423,46 @@ namespace Private {
     if (backend.install_hint) {
       const hint = document.createElement('p');
       hint.className = 'jp-WorkbenchUnavailable-hint';
-      hint.textContent = trans.__('To install it: %1', backend.install_hint);
+      hint.append(
+        trans.__('To install it: '),
+        ...linkify(backend.install_hint)
+      );
       body.appendChild(hint);
+      const hub = document.createElement('p');
+      hub.className = 'jp-WorkbenchUnavailable-hub';
+      hub.textContent = trans.__(
+        'On JupyterHub, an administrator installs it in the user image; ask yours.'
+      );
+      body.appendChild(hub);
     }
     await showDialog({
       title: trans.__('%1 is not available', backend.title),
       body: new Widget({ node: body }),
       buttons: [Dialog.okButton()]
     });
+  }
+
+  /**
+   * Text with its http(s) URLs as links (opening in a new browser tab).
+   */
+  export function linkify(text: string): Node[] {
+    const nodes: Node[] = [];
+    let last = 0;
+    for (const match of text.matchAll(
+      /https?:\/\/[^\s<>"')]+[^\s<>"').,;:]/g
+    )) {
+      const start = match.index ?? 0;
+      nodes.push(document.createTextNode(text.slice(last, start)));
+      const link = document.createElement('a');
+      link.href = match[0];
+      link.textContent = match[0];
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer';
+      nodes.push(link);
+      last = start + match[0].length;
+    }
+    nodes.push(document.createTextNode(text.slice(last)));
+    return nodes;
   }
 
   /**
