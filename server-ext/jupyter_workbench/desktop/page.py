@@ -26,7 +26,8 @@ from .backend import DesktopBackend
 PAGE = """<!doctype html><html><head><meta charset="utf-8"/>\
 <meta name="viewport" content="width=device-width,initial-scale=1"/>\
 <title>{{ title | e }}</title>\
-<link rel="icon" type="image/x-icon" href="{{ base_url | escape }}static/favicons/favicon.ico" class="favicon"/>\
+<link rel="icon" type="image/x-icon" class="favicon" \
+href="{{ base_url | escape }}static/favicons/favicon.ico"/>\
 <script defer="defer" src="{{ page_config.fullStaticUrl }}/{{ bundle }}"></script></head>\
 <body class="jp-ThemedContainer">\
 <script id="jupyter-config-data" type="application/json">{{ page_config | tojson }}</script>\
@@ -48,7 +49,7 @@ def desktop_page_handlers(catalogue: Catalogue) -> list[HandlerSpec]:
     except ImportError:
         return []
 
-    class DesktopPageHandler(NotebookBaseHandler):  # type: ignore[misc,valid-type]
+    class DesktopPageHandler(NotebookBaseHandler):
         """``GET desktops/{name}/view``: Notebook 7's page showing desktop ``name``."""
 
         def initialize(self, name: str = "notebook", **kwargs: Any) -> None:
