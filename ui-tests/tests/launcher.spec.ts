@@ -97,9 +97,15 @@ test.describe('Workbench launcher', () => {
     const host = page.locator('.jp-WorkbenchPanel-host', { has: panel });
 
     await host.locator('.jp-Toolbar-item', { hasText: 'Stop' }).click();
+    // The view shows the user's Stop at once; the server follows.
     await expect(panel).toHaveAttribute('data-phase', 'stopped');
-    let status = await (await request.get(`${baseURL}/${API}/hello`)).json();
-    expect(status.state).toBe('stopped');
+    await expect
+      .poll(
+        async () =>
+          (await (await request.get(`${baseURL}/${API}/hello`)).json()).state
+      )
+      .toBe('stopped');
+    let status;
 
     await panel.getByRole('button', { name: 'Start' }).click();
     await expect(panel).toHaveAttribute('data-phase', 'running', {
