@@ -54,6 +54,15 @@ test.describe('Workbench launcher', () => {
     await expect(dialog.locator('.jp-WorkbenchUnavailable-hint')).toContainText(
       missing.install_hint
     );
+    // The URL in the hint is a link; on JupyterHub, an administrator installs it.
+    await expect(
+      dialog.getByRole('link', {
+        name: 'https://pypi.org/project/lab-notes-server/'
+      })
+    ).toHaveAttribute('href', 'https://pypi.org/project/lab-notes-server/');
+    await expect(dialog.locator('.jp-WorkbenchUnavailable-hub')).toContainText(
+      'On JupyterHub, an administrator installs it'
+    );
     await dialog.getByRole('button', { name: 'Ok' }).click();
   });
 
