@@ -46,7 +46,7 @@ c.WorkbenchApp.backends = {
     "notes": {
         "title": "Lab Notes",
         "command": ["lab-notes-server", "--socket", "{unix_socket}"],
-        "install_hint": "pip install lab-notes-server",
+        "install_hint": "pip install lab-notes-server (https://pypi.org/project/lab-notes-server/)",
     },
 }
 

@@ -30,6 +30,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"backends/[^/]+/(start|stop|restart)"), "backend-status"),
     ("GET", re.compile(r"desktops"), "desktop-list"),
     ("GET", re.compile(r"desktops/[^/]+/renderer"), "renderer-report"),
+    ("GET", re.compile(r"desktops/[^/]+/windows"), "desktop-windows"),
     ("GET", re.compile(r"gpu/snapshot"), "gpu-snapshot"),
     ("GET", re.compile(r"gpu/history"), "gpu-history"),
     ("POST", re.compile(r"gpu/checks/[^/]+"), "gpu-check"),

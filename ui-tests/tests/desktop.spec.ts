@@ -155,7 +155,9 @@ async function openLauncher(page: Page): Promise<void> {
   await page.evaluate(() =>
     (window as any).jupyterapp.commands.execute('launcher:create')
   );
-  await expect(page.locator('.jp-Launcher-sectionTitle').first()).toBeVisible();
+  await expect(
+    page.locator('.jp-Launcher-sectionTitle:visible').first()
+  ).toBeVisible();
 }
 
 /** Start `xterm -e sh -c script` on the desktop and wait for its window. */
@@ -481,12 +483,19 @@ test.describe('Remote desktop', () => {
     await expect(
       failed.locator('.jp-WorkbenchDesktop-overlay h2')
     ).toContainText('could not be started');
+    // The user's words first; the admin's details (the server's error, the log) folded.
     await expect(failed.locator('.jp-WorkbenchStart-message')).toContainText(
-      'requires GPU rendering'
+      'needs a graphics card (GPU)'
     );
-    await expect(failed.locator('.jp-WorkbenchStart-log')).toContainText(
-      'requires GPU rendering'
-    );
+    const details = failed.locator('details.jp-WorkbenchStart-details');
+    await expect(details).not.toHaveAttribute('open');
+    await expect(details).toContainText('requires GPU rendering');
+    // No empty renderer badge while failed.
+    await expect(
+      page.locator(
+        '.jp-WorkbenchDesktop-host:has([data-backend="desktop3d"]) .jp-WorkbenchDesktop-renderer'
+      )
+    ).toBeHidden();
     // No WebSocket was opened for a desktop that did not start.
     await expect(failed.locator('canvas')).toHaveCount(0);
     const retry = failed.getByRole('button', { name: 'Retry' });
@@ -531,7 +540,7 @@ test.describe('Remote desktop', () => {
       .toEqual([0xab, 0x12, 0x34]);
   });
 
-  test('starts the desktop again when it was stopped under an open tab', async ({
+  test('a desktop stopped from another tab stays stopped until Start', async ({
     page,
     request,
     baseURL
@@ -541,12 +550,137 @@ test.describe('Remote desktop', () => {
       data: {}
     });
     expect(stopped.ok()).toBe(true);
-    await expect(viewer(page)).not.toHaveAttribute('data-state', 'connected', {
+    await expect(viewer(page)).toHaveAttribute('data-state', 'stopped', {
       timeout: 15000
     });
+    await page.waitForTimeout(6000);
+    await expect(viewer(page)).toHaveAttribute('data-state', 'stopped');
+    expect((await status(request, baseURL)).state).toBe('stopped');
+    await viewer(page)
+      .locator('.jp-WorkbenchDesktop-overlay')
+      .getByRole('button', { name: 'Start' })
+      .click();
     await expect(viewer(page)).toHaveAttribute('data-state', 'connected', {
       timeout: 60000
     });
     expect((await status(request, baseURL)).state).toBe('running');
+  });
+
+  test('Stop from the tile menu keeps the open tab stopped', async ({
+    page,
+    request,
+    baseURL
+  }) => {
+    await openDesktop(page);
+    await openLauncher(page);
+    await launcherTile(page, 'desktop').click({ button: 'right' });
+    await page.locator('.lm-Menu').getByText('Stop', { exact: true }).click();
+    await tab(page, 'Desktop').click();
+    const overlay = viewer(page).locator('.jp-WorkbenchDesktop-overlay');
+    await expect(viewer(page)).toHaveAttribute('data-state', 'stopped', {
+      timeout: 15000
+    });
+    await expect(overlay.locator('h2')).toHaveText('Desktop is stopped');
+    await expect(overlay.getByRole('button', { name: 'Start' })).toBeVisible();
+    // More than the old 2 s in which the tab used to start it again.
+    await page.waitForTimeout(6000);
+    await expect(viewer(page)).toHaveAttribute('data-state', 'stopped');
+    expect((await status(request, baseURL)).state).toBe('stopped');
+    await expect(
+      page
+        .locator('.jp-WorkbenchDesktop-host .jp-WorkbenchDesktop-state')
+        .first()
+    ).toHaveText('Stopped');
+  });
+
+  test('stopping a desktop with open windows asks first', async ({
+    page,
+    request,
+    baseURL
+  }) => {
+    await openDesktop(page);
+    const running = await status(request, baseURL);
+    const xterm = await startXterm(running, 'sleep 600');
+    try {
+      const stop = page.evaluate(() =>
+        (window as any).jupyterapp.commands.execute('workbench:stop', {
+          name: 'desktop'
+        })
+      );
+      const dialog = page.locator('.jp-Dialog');
+      await expect(dialog).toContainText('Stop Desktop?');
+      await expect(dialog).toContainText('1 open window');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await stop;
+      expect((await status(request, baseURL)).state).toBe('running');
+      await expect(viewer(page)).toHaveAttribute('data-state', 'connected');
+      const again = page.evaluate(() =>
+        (window as any).jupyterapp.commands.execute('workbench:stop', {
+          name: 'desktop'
+        })
+      );
+      await dialog.getByRole('button', { name: 'Stop' }).click();
+      await again;
+      await expect(viewer(page)).toHaveAttribute('data-state', 'stopped');
+      expect((await status(request, baseURL)).state).toBe('stopped');
+    } finally {
+      xterm.kill();
+    }
+  });
+
+  test('Restart shows its progress in the tile and the view', async ({
+    page,
+    request,
+    baseURL
+  }) => {
+    await openDesktop(page);
+    const before = await status(request, baseURL);
+    await openLauncher(page);
+    const tile = launcherTile(page, 'desktop');
+    await tile.click({ button: 'right' });
+    await page
+      .locator('.lm-Menu')
+      .getByText('Restart', { exact: true })
+      .click();
+    await expect(tile).toContainText('Desktop (starting…)');
+    await tab(page, 'Desktop').click();
+    await expect(
+      viewer(page).locator('.jp-WorkbenchDesktop-overlay h2')
+    ).toHaveText(/Restarting Desktop…|Connecting to Desktop…/);
+    await expect(viewer(page)).toHaveAttribute('data-state', 'connected', {
+      timeout: 60000
+    });
+    const after = await status(request, baseURL);
+    expect(after.state).toBe('running');
+    expect(after.desktop!.xvnc_pid).not.toBe(before.desktop!.xvnc_pid);
+  });
+
+  test('the log opens at its newest lines', async ({
+    page,
+    request,
+    baseURL
+  }) => {
+    await openDesktop(page);
+    const lines: string[] = (
+      await (await request.get(`${baseURL}/${API}/desktop/logs`)).json()
+    ).lines;
+    expect(lines.length).toBeGreaterThan(10);
+    void page.evaluate(() =>
+      (window as any).jupyterapp.commands.execute('workbench:logs', {
+        name: 'desktop'
+      })
+    );
+    const log = page.locator('.jp-Dialog .jp-WorkbenchLog');
+    await expect(log).toContainText(lines[lines.length - 1]);
+    const where = await log.evaluate(node => ({
+      top: node.scrollTop,
+      bottom: node.scrollHeight - node.scrollTop - node.clientHeight
+    }));
+    expect(where.top).toBeGreaterThan(0);
+    expect(where.bottom).toBeLessThan(24);
+    await page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: 'Close' })
+      .click();
   });
 });

@@ -25,7 +25,7 @@ export { expect };
  * The launcher card of the Workbench tile for backend `name`.
  */
 export function launcherTile(page: Page, name: string): Locator {
-  return page.locator('.jp-LauncherCard', {
+  return page.locator('.jp-LauncherCard:visible', {
     has: page.locator(`[data-workbench-tile="${name}"]`)
   });
 }

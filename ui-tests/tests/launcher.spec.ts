@@ -54,6 +54,15 @@ test.describe('Workbench launcher', () => {
     await expect(dialog.locator('.jp-WorkbenchUnavailable-hint')).toContainText(
       missing.install_hint
     );
+    // The URL in the hint is a link; on JupyterHub, an administrator installs it.
+    await expect(
+      dialog.getByRole('link', {
+        name: 'https://pypi.org/project/lab-notes-server/'
+      })
+    ).toHaveAttribute('href', 'https://pypi.org/project/lab-notes-server/');
+    await expect(dialog.locator('.jp-WorkbenchUnavailable-hub')).toContainText(
+      'On JupyterHub, an administrator installs it'
+    );
     await dialog.getByRole('button', { name: 'Ok' }).click();
   });
 
@@ -97,9 +106,15 @@ test.describe('Workbench launcher', () => {
     const host = page.locator('.jp-WorkbenchPanel-host', { has: panel });
 
     await host.locator('.jp-Toolbar-item', { hasText: 'Stop' }).click();
+    // The view shows the user's Stop at once; the server follows.
     await expect(panel).toHaveAttribute('data-phase', 'stopped');
-    let status = await (await request.get(`${baseURL}/${API}/hello`)).json();
-    expect(status.state).toBe('stopped');
+    await expect
+      .poll(
+        async () =>
+          (await (await request.get(`${baseURL}/${API}/hello`)).json()).state
+      )
+      .toBe('stopped');
+    let status;
 
     await panel.getByRole('button', { name: 'Start' }).click();
     await expect(panel).toHaveAttribute('data-phase', 'running', {

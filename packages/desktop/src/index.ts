@@ -12,10 +12,12 @@ import {
 import {
   Dialog,
   MainAreaWidget,
+  Notification,
   showDialog,
   ToolbarButton,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 import { LabIcon, refreshIcon } from '@jupyterlab/ui-components';
@@ -85,6 +87,7 @@ function activate(
       app.shell.activateById(existing.id);
       if (
         existing.content.state === 'disconnected' ||
+        existing.content.state === 'stopped' ||
         existing.content.state === 'failed'
       ) {
         void existing.content.connect();
@@ -96,7 +99,8 @@ function activate(
       client: workbench.client,
       settings,
       translator,
-      progressInterval: () => workbench.progressInterval
+      progressInterval: () => workbench.progressInterval,
+      lifecycle: workbench.lifecycle
     });
     const widget = new MainAreaWidget({ content });
     widget.id = `workbench-desktop-${backend.name}`;
@@ -112,9 +116,33 @@ function activate(
     return widget;
   };
 
+  // Jupyter Notebook 7: its pages hold one document and have no dock, so a desktop
+  // opens on a page of its own (served by the server extension) in a browser tab.
+  const notebookPage = PageConfig.getOption('notebookPage');
+  const pageDesktop = PageConfig.getOption('workbenchDesktop');
+  const inOwnPage = notebookPage === Private.DESKTOP_PAGE;
   workbench.registerOpener('desktop', {
-    open: backend => open(backend)
+    open: backend =>
+      notebookPage && !inOwnPage
+        ? Promise.resolve(Private.openPage(backend, trans))
+        : open(backend)
   });
+  if (inOwnPage && pageDesktop) {
+    void app.started
+      .then(() => workbench.ready)
+      .then(() => {
+        const backend = workbench.find(pageDesktop);
+        if (!backend) {
+          Notification.error(
+            trans.__('No desktop named "%1" is configured.', pageDesktop)
+          );
+          return;
+        }
+        document.title = backend.title;
+        return open(backend);
+      })
+      .catch(reason => console.error('Failed to open the desktop', reason));
+  }
 
   app.commands.addCommand(CommandIDs.open, {
     label: args => trans.__('Open Desktop %1', String(args.name ?? '')),
@@ -160,10 +188,58 @@ namespace Private {
   const icons = new Map<string, LabIcon>();
 
   /**
+   * The `notebookPage` of the desktop's own Notebook 7 page.
+   */
+  export const DESKTOP_PAGE = 'workbench-desktop';
+
+  /**
+   * Notebook 7: open the desktop's own page in a browser tab, and say so (or say that
+   * the browser blocked it, with a button that opens it).
+   */
+  export function openPage(
+    backend: IBackendInfo,
+    trans: ReturnType<ITranslator['load']>
+  ): null {
+    const url = URLExt.join(
+      PageConfig.getBaseUrl(),
+      'workbench',
+      'desktops',
+      encodeURIComponent(backend.name),
+      'view'
+    );
+    const opened = window.open(url, '_blank');
+    if (opened) {
+      Notification.success(
+        trans.__('%1 opened in a new browser tab.', backend.title),
+        { autoClose: 4000 }
+      );
+    } else {
+      Notification.warning(
+        trans.__('Your browser blocked the new tab of %1.', backend.title),
+        {
+          autoClose: false,
+          actions: [
+            {
+              label: trans.__('Open %1', backend.title),
+              callback: () => window.open(url, '_blank')
+            }
+          ]
+        }
+      );
+    }
+    return null;
+  }
+
+  /**
    * The tab icon of a desktop.
    */
   export function desktopIcon(backend: IBackendInfo): LabIcon | undefined {
-    const builtin = LabIcon.resolve({ icon: 'workbench:desktop' } as any);
+    const builtin = LabIcon.resolve({
+      icon:
+        backend.icon === 'desktop-3d'
+          ? 'workbench:desktop-3d'
+          : 'workbench:desktop'
+    } as any);
     if (!backend.icon.trim().startsWith('<svg')) {
       return builtin;
     }
@@ -337,6 +413,8 @@ namespace Private {
       connecting: trans.__('Connecting…'),
       connected: trans.__('Connected'),
       reconnecting: trans.__('Reconnecting…'),
+      restarting: trans.__('Restarting…'),
+      stopped: trans.__('Stopped'),
       disconnected: trans.__('Disconnected'),
       failed: trans.__('Failed')
     };

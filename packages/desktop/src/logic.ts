@@ -2,7 +2,51 @@
  * Pure helpers of the desktop viewer (no JupyterLab or noVNC imports: unit-tested).
  */
 
-import type { IRendererReport } from '@jupyter-workbench/services';
+import type {
+  IBackendInfo,
+  IRendererReport
+} from '@jupyter-workbench/services';
+
+/**
+ * What the viewer does when its connection closed without being asked to:
+ * `stopped` (show "Stopped" with Start; never restart on its own), `restarting` (a
+ * restart of the user is under way: wait for it), `disconnected` (show Reconnect) or
+ * `reconnect` (try again with backoff).
+ */
+export type DisconnectAction =
+  'stopped' | 'restarting' | 'disconnected' | 'reconnect';
+
+/**
+ * The reconnect policy: only crashes and network drops reconnect automatically.
+ *
+ * - The user's Stop (`intent: 'stop'`) keeps the desktop stopped, and so does a desktop
+ *   the server reports `stopped` or `stopping` (stopped from another tab or browser, or
+ *   its session logged out).
+ * - The user's Restart waits for the restart.
+ * - An authentication failure, or automatic reconnect switched off, asks the user.
+ * - Otherwise (the server says `running`, `starting` or `failed` — a crash it restarts —
+ *   or the server cannot be reached: `serverState` null) the viewer reconnects.
+ */
+export function afterDisconnect(options: {
+  intent: 'stop' | 'restart' | null;
+  serverState: IBackendInfo['state'] | null;
+  reconnect: boolean;
+  securityFailure: boolean;
+}): DisconnectAction {
+  if (options.intent === 'stop') {
+    return 'stopped';
+  }
+  if (options.intent === 'restart') {
+    return 'restarting';
+  }
+  if (options.serverState === 'stopped' || options.serverState === 'stopping') {
+    return 'stopped';
+  }
+  if (options.securityFailure || !options.reconnect) {
+    return 'disconnected';
+  }
+  return 'reconnect';
+}
 
 /**
  * Delay in milliseconds before reconnect attempt `attempt` (1-based): 0.5 s doubling,

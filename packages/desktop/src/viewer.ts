@@ -2,6 +2,8 @@ import type RFB from '@novnc/novnc';
 import {
   desktopExtras,
   IBackendInfo,
+  IBackendStatus,
+  IWorkbench,
   StartModel,
   StartView,
   WorkbenchAPIError,
@@ -14,6 +16,7 @@ import { PanelLayout, Widget } from '@lumino/widgets';
 
 import { installHiDpiResize, IResizableRFB } from './hidpi';
 import {
+  afterDisconnect,
   Chord,
   IRendererReport,
   reconnectDelay,
@@ -48,6 +51,8 @@ export type ConnectionState =
   | 'connected'
   | 'reconnecting'
   | 'disconnected'
+  | 'restarting'
+  | 'stopped'
   | 'failed';
 
 /**
@@ -88,6 +93,8 @@ export class DesktopViewer extends Widget {
     layout.addWidget(overlay);
     this._setState('starting');
     window.addEventListener('focus', this._onWindowFocus);
+    this._lifecycle = options.lifecycle ?? null;
+    this._lifecycle?.connect(this._onLifecycle, this);
   }
 
   /** The desktop's catalogue entry. */
@@ -134,6 +141,7 @@ export class DesktopViewer extends Widget {
     const generation = ++this._generation;
     const current = () => generation === this._generation && !this.isDisposed;
     this._userDisconnected = false;
+    this._intent = null;
     this._clearRetry();
     this._setState(this._attempts > 0 ? 'reconnecting' : 'starting');
     const started = await this._ensureStarted(current);
@@ -166,11 +174,14 @@ export class DesktopViewer extends Widget {
         return;
       }
       this._rfb = null;
-      if (this._userDisconnected || this.isDisposed) {
+      if (this.isDisposed || this._intent) {
+        return; // The user's Stop or Restart shows itself.
+      }
+      if (this._userDisconnected) {
         this._setState('disconnected');
         return;
       }
-      this._scheduleReconnect();
+      void this._onDropped(generation);
     });
     rfb.addEventListener('securityfailure', (event: Event) => {
       const reason = (event as CustomEvent<{ reason?: string }>).detail?.reason;
@@ -264,6 +275,7 @@ export class DesktopViewer extends Widget {
     this._clearRetry();
     this._disposeRfb();
     window.removeEventListener('focus', this._onWindowFocus);
+    this._lifecycle?.disconnect(this._onLifecycle, this);
     this.start.dispose();
     super.dispose();
   }
@@ -304,11 +316,107 @@ export class DesktopViewer extends Widget {
     this._pullLocalClipboard();
   };
 
+  /**
+   * The user stopped or restarted this desktop (tile menu, command, Running panel, the
+   * toolbar): the view follows the intent instead of reconnecting on its own.
+   */
+  private _onLifecycle(_: unknown, change: IWorkbench.ILifecycleRequest): void {
+    if (change.name !== this.backend.name || this.isDisposed) {
+      return;
+    }
+    this._intent = change.action;
+    this._generation++;
+    this._attempts = 0;
+    this._clearRetry();
+    this._disposeRfb();
+    if (change.action === 'stop') {
+      this._showStopped('user', null);
+      change.request
+        .then(status => {
+          if (this._intent === 'stop') {
+            this._showStopped('user', status);
+          }
+        })
+        .catch(() => undefined);
+      return;
+    }
+    void this._followRestart(change.request);
+  }
+
+  private async _followRestart(
+    request: Promise<IBackendStatus>
+  ): Promise<void> {
+    const generation = this._generation;
+    this._setState('restarting');
+    const status = await this.start.start({ request });
+    if (generation !== this._generation || this.isDisposed) {
+      return;
+    }
+    if (!status) {
+      this._intent = null;
+      this._setState('failed');
+      return;
+    }
+    void this.connect();
+  }
+
+  private _showStopped(
+    by: StartModel.StopCause,
+    status: IBackendStatus | null
+  ): void {
+    this._clearRetry();
+    this.start.stopped(by, status);
+    this._setState('stopped');
+  }
+
+  /**
+   * The connection closed without the user asking: ask the server whether the
+   * desktop still runs, then follow the reconnect policy ({@link afterDisconnect}).
+   */
+  private async _onDropped(generation: number): Promise<void> {
+    let status: IBackendStatus | null = null;
+    try {
+      status = await this._client.getBackend(this.backend.name);
+    } catch {
+      status = null; // The server cannot be reached: a network drop.
+    }
+    if (generation !== this._generation || this.isDisposed || this._rfb) {
+      return;
+    }
+    const action = afterDisconnect({
+      intent: this._intent,
+      serverState: status?.state ?? null,
+      reconnect: this.settings.reconnect,
+      securityFailure: this._securityFailure !== null
+    });
+    if (action === 'stopped') {
+      this._showStopped('backend', status);
+    } else if (action !== 'restarting') {
+      this._scheduleReconnect();
+    }
+  }
+
   private async _ensureStarted(current: () => boolean): Promise<boolean> {
     const reconnecting = this._attempts > 0;
     const interval = this._progressInterval();
     if (interval) {
       this.start.pollInterval = interval;
+    }
+    if (reconnecting) {
+      // Never start a desktop that was stopped meanwhile (from another tab, a logout).
+      let known: IBackendStatus | null = null;
+      try {
+        known = await this._client.getBackend(this.backend.name);
+      } catch {
+        known = null;
+      }
+      if (!current()) {
+        return false;
+      }
+      if (known && (known.state === 'stopped' || known.state === 'stopping')) {
+        this._showStopped('backend', known);
+        return false;
+      }
     }
     const status = await this.start.start({ reconnecting });
     if (!current()) {
@@ -465,6 +573,9 @@ export class DesktopViewer extends Widget {
   }
 
   private _attempts = 0;
+  private _intent: 'stop' | 'restart' | null = null;
+  private _lifecycle: ISignal<IWorkbench, IWorkbench.ILifecycleRequest> | null =
+    null;
   private _generation = 0;
   private _hidpi: (() => void) | false | null = null;
   private _rendererFresh = false;
@@ -502,5 +613,7 @@ export namespace DesktopViewer {
     translator: ITranslator;
     /** Milliseconds between progress polls while the desktop starts (the settings'). */
     progressInterval?: () => number | undefined;
+    /** The user's stops and restarts ({@link IWorkbench.lifecycle}), which the view follows. */
+    lifecycle?: ISignal<IWorkbench, IWorkbench.ILifecycleRequest>;
   }
 }

@@ -1,6 +1,7 @@
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import appSvg from '../style/icons/app.svg';
+import desktop3dSvg from '../style/icons/desktop-3d.svg';
 import desktopSvg from '../style/icons/desktop.svg';
 import rstudioSvg from '../style/icons/rstudio.svg';
 import vscodeSvg from '../style/icons/vscode.svg';
@@ -43,8 +44,17 @@ export const workbenchIcon = new LabIcon({
   svgstr: workbenchSvg
 });
 
+/**
+ * Icon of 3D (GPU-accelerated) desktop tiles.
+ */
+export const desktop3dIcon = new LabIcon({
+  name: 'workbench:desktop-3d',
+  svgstr: desktop3dSvg
+});
+
 const BUILTIN: { [id: string]: LabIcon } = {
   desktop: desktopIcon,
+  'desktop-3d': desktop3dIcon,
   vscode: vscodeIcon,
   rstudio: rstudioIcon,
   app: appIcon

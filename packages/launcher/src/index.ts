@@ -32,6 +32,7 @@ import { DisposableSet } from '@lumino/disposable';
 import { Menu, MenuBar, PanelLayout, Widget } from '@lumino/widgets';
 
 import { iconFor, tileIconFor } from './icons';
+import { LogView } from './log';
 import { ILauncherSettings, openInFor, tileCaption, tileLabel } from './labels';
 import { WorkbenchModel } from './model';
 import { BackendPanel } from './panel';
@@ -40,6 +41,7 @@ import { RunningBackends } from './running';
 export { BackendPanel } from './panel';
 export { WorkbenchModel } from './model';
 export { RunningBackends } from './running';
+export { LogView } from './log';
 export { framingBlockedBy } from './framing';
 export * from './labels';
 export * from './icons';
@@ -224,8 +226,9 @@ function activate(
     isEnabled: args => !!model.find(nameOf(args))?.available,
     execute: async args => {
       const name = nameOf(args);
-      const status = await Private.withNotification(
-        model.client.restart(name),
+      // The open views and the tile follow the restart (IWorkbench.lifecycle).
+      await Private.withNotification(
+        model.restart(name),
         trans.__('Restarting %1…', titleOf(name)),
         result =>
           result.state === 'running'
@@ -239,10 +242,6 @@ function activate(
                 'error'
               ]
       );
-      model.updateState(name, status.state);
-      const widget = tracker.find(w => w.content.backend.name === name);
-      widget?.content.reload();
-      await model.refresh();
     }
   });
 
@@ -258,13 +257,14 @@ function activate(
     },
     execute: async args => {
       const name = nameOf(args);
-      const status = await model.client.stop(name);
-      model.updateState(name, status.state);
-      tracker.find(w => w.content.backend.name === name)?.content.showStopped();
+      if (!args.confirmed && !(await Private.confirmStop(model, name, trans))) {
+        return;
+      }
+      // The open views learn first that the user stopped it (IWorkbench.lifecycle).
+      await model.stop(name);
       Notification.info(trans.__('%1 stopped.', titleOf(name)), {
         autoClose: 3000
       });
-      await model.refresh();
     }
   });
 
@@ -275,17 +275,18 @@ function activate(
         : trans.__('Show Log'),
     execute: async args => {
       const name = nameOf(args);
-      const lines = await model.client.logs(name);
-      const body = new Widget({ node: document.createElement('pre') });
-      body.addClass('jp-WorkbenchLog');
-      body.node.textContent = lines.length
-        ? lines.join('\n')
-        : trans.__('(no output yet)');
+      const body = new LogView({
+        name,
+        client: model.client,
+        translator
+      });
+      await body.ready;
       await showDialog({
         title: trans.__('%1 log', titleOf(name)),
         body,
         buttons: [Dialog.okButton({ label: trans.__('Close') })]
       });
+      body.dispose();
     }
   });
 
@@ -422,14 +423,102 @@ namespace Private {
     if (backend.install_hint) {
       const hint = document.createElement('p');
       hint.className = 'jp-WorkbenchUnavailable-hint';
-      hint.textContent = trans.__('To install it: %1', backend.install_hint);
+      hint.append(
+        trans.__('To install it: '),
+        ...linkify(backend.install_hint)
+      );
       body.appendChild(hint);
+      const hub = document.createElement('p');
+      hub.className = 'jp-WorkbenchUnavailable-hub';
+      hub.textContent = trans.__(
+        'On JupyterHub, an administrator installs it in the user image; ask yours.'
+      );
+      body.appendChild(hub);
     }
     await showDialog({
       title: trans.__('%1 is not available', backend.title),
       body: new Widget({ node: body }),
       buttons: [Dialog.okButton()]
     });
+  }
+
+  /**
+   * Text with its http(s) URLs as links (opening in a new browser tab).
+   */
+  export function linkify(text: string): Node[] {
+    const nodes: Node[] = [];
+    let last = 0;
+    for (const match of text.matchAll(
+      /https?:\/\/[^\s<>"')]+[^\s<>"').,;:]/g
+    )) {
+      const start = match.index ?? 0;
+      nodes.push(document.createTextNode(text.slice(last, start)));
+      const link = document.createElement('a');
+      link.href = match[0];
+      link.textContent = match[0];
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer';
+      nodes.push(link);
+      last = start + match[0].length;
+    }
+    nodes.push(document.createTextNode(text.slice(last)));
+    return nodes;
+  }
+
+  /**
+   * Ask before stopping a desktop that has application windows open (stopping closes
+   * them); `true` to go on.
+   */
+  export async function confirmStop(
+    model: WorkbenchModel,
+    name: string,
+    trans: TranslationBundle
+  ): Promise<boolean> {
+    const backend = model.find(name);
+    if (backend?.kind !== 'desktop') {
+      return true;
+    }
+    // The catalogue's state may lag: the windows route answers 409 when not running.
+    let count: number | null = null;
+    let titles: string[] = [];
+    try {
+      const windows = await model.client.desktopWindows(name);
+      count = windows.count;
+      titles = windows.titles;
+    } catch {
+      return true; // Not running any more: nothing to lose.
+    }
+    if (!count) {
+      return true;
+    }
+    const body = document.createElement('div');
+    const text = document.createElement('p');
+    text.textContent = trans._n(
+      '%2 has %1 open window. Stopping it closes it, and unsaved work in it is lost.',
+      '%2 has %1 open windows. Stopping it closes them, and unsaved work in them is lost.',
+      count,
+      backend.title
+    );
+    body.appendChild(text);
+    if (titles.length) {
+      const list = document.createElement('ul');
+      list.className = 'jp-WorkbenchStopWindows';
+      for (const title of titles.slice(0, 10)) {
+        const item = document.createElement('li');
+        item.textContent = title || trans.__('(untitled window)');
+        list.appendChild(item);
+      }
+      body.appendChild(list);
+    }
+    const result = await showDialog({
+      title: trans.__('Stop %1?', backend.title),
+      body: new Widget({ node: body }),
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.warnButton({ label: trans.__('Stop') })
+      ]
+    });
+    return result.button.accept;
   }
 
   /**

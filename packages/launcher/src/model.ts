@@ -1,5 +1,6 @@
 import {
   IBackendInfo,
+  IBackendStatus,
   IWorkbench,
   WorkbenchClient
 } from '@jupyter-workbench/services';
@@ -47,6 +48,11 @@ export class WorkbenchModel implements IWorkbench {
   /** The last error of a catalogue fetch, if the last fetch failed. */
   get error(): string | null {
     return this._error;
+  }
+
+  /** Emitted when the user asks to stop or restart a backend (before it is answered). */
+  get lifecycle(): ISignal<this, IWorkbench.ILifecycleRequest> {
+    return this._lifecycle;
   }
 
   /** Emitted when the catalogue or a state changed. */
@@ -115,6 +121,26 @@ export class WorkbenchModel implements IWorkbench {
   }
 
   /**
+   * Stop backend `name` for the user: its open views learn it first (they must not
+   * start it again), the tile shows "stopping…", then the answered state.
+   */
+  stop(name: string): Promise<IBackendStatus> {
+    return this._lifecycleRequest(name, 'stop', 'stopping', () =>
+      this.client.stop(name)
+    );
+  }
+
+  /**
+   * Restart backend `name` for the user: its open views show the restart, the tile
+   * shows "starting…" until it runs again (or failed).
+   */
+  restart(name: string): Promise<IBackendStatus> {
+    return this._lifecycleRequest(name, 'restart', 'starting', () =>
+      this.client.restart(name)
+    );
+  }
+
+  /**
    * Open backend `name` with the opener registered for its kind.
    */
   async open(
@@ -162,6 +188,24 @@ export class WorkbenchModel implements IWorkbench {
     Signal.clearData(this);
   }
 
+  private async _lifecycleRequest(
+    name: string,
+    action: IWorkbench.ILifecycleRequest['action'],
+    pending: IBackendInfo['state'],
+    send: () => Promise<IBackendStatus>
+  ): Promise<IBackendStatus> {
+    const request = send();
+    this._lifecycle.emit({ name, action, request });
+    this.updateState(name, pending);
+    try {
+      const status = await request;
+      this.updateState(name, status.state);
+      return status;
+    } finally {
+      void this.refresh().catch(() => undefined);
+    }
+  }
+
   private async _fetch(): Promise<void> {
     try {
       const backends = await this.client.listBackends();
@@ -181,6 +225,7 @@ export class WorkbenchModel implements IWorkbench {
 
   private _backends: IBackendInfo[] = [];
   private _changed = new Signal<this, void>(this);
+  private _lifecycle = new Signal<this, IWorkbench.ILifecycleRequest>(this);
   private _error: string | null = null;
   private _opener: IWorkbench.IOpener;
   private _openers = new Map<string, IWorkbench.IOpener>();

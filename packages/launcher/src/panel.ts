@@ -86,6 +86,7 @@ export class BackendPanel extends Panel {
     this.addWidget(this._view);
     this._setPhase('starting');
     this._workbench.changed.connect(this._onCatalogueChanged, this);
+    this._workbench.lifecycle.connect(this._onLifecycle, this);
   }
 
   /** The catalogue entry shown. */
@@ -150,6 +151,7 @@ export class BackendPanel extends Panel {
       return;
     }
     this._workbench.changed.disconnect(this._onCatalogueChanged, this);
+    this._workbench.lifecycle.disconnect(this._onLifecycle, this);
     this.start.dispose();
     this._frame.dispose();
     super.dispose();
@@ -262,6 +264,31 @@ export class BackendPanel extends Panel {
       default:
         break;
     }
+  }
+
+  /**
+   * The user stopped or restarted the backend: show "stopped", or the restart's
+   * progress and then the app again.
+   */
+  private _onLifecycle(_: unknown, change: IWorkbench.ILifecycleRequest): void {
+    if (change.name !== this.backend.name || this.isDisposed) {
+      return;
+    }
+    if (change.action === 'stop') {
+      this.showStopped();
+      return;
+    }
+    this._setPhase('starting');
+    this._launching = this.start
+      .start({ request: change.request })
+      .then(async status => {
+        if (status && !this.isDisposed && this.start.phase === 'running') {
+          await this._show();
+        }
+      })
+      .finally(() => {
+        this._launching = null;
+      });
   }
 
   private _onCatalogueChanged(): void {

@@ -8,6 +8,7 @@ import type {
   IBackendInfo,
   IDesktopInfo,
   IDesktopList,
+  IDesktopWindows,
   IRendererReport,
   IWirePayloads
 } from './schema';
@@ -142,6 +143,17 @@ export class WorkbenchClient {
       'renderer-report',
       this.apiUrl('desktops', encodeURIComponent(name), 'renderer') +
         (refresh ? '?refresh=1' : '')
+    );
+  }
+
+  /**
+   * The application windows open on a running desktop (`GET desktops/{name}/windows`);
+   * `count` is `null` where the desktop's window manager does not list them.
+   */
+  desktopWindows(name: string): Promise<IDesktopWindows> {
+    return this.request(
+      'desktop-windows',
+      this.apiUrl('desktops', encodeURIComponent(name), 'windows')
     );
   }
 

@@ -4,7 +4,7 @@ import { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { WorkbenchClient } from './api';
-import type { IBackendInfo } from './schema';
+import type { IBackendInfo, IBackendStatus } from './schema';
 
 /**
  * The Workbench: the backend catalogue, its client and the openers per backend kind.
@@ -37,9 +37,27 @@ export interface IWorkbench {
   readonly progressInterval: number;
 
   /**
+   * Emitted when the user asks to stop or restart a backend, before the request is
+   * answered: the backend's open views follow the user's intent (a stopped desktop
+   * stays stopped; a restarted one shows the restart and reconnects after it).
+   */
+  readonly lifecycle: ISignal<IWorkbench, IWorkbench.ILifecycleRequest>;
+
+  /**
    * Fetch the catalogue again.
    */
   refresh(): Promise<void>;
+
+  /**
+   * Stop backend `name` for the user (emits {@link IWorkbench.lifecycle} first).
+   */
+  stop(name: string): Promise<IBackendStatus>;
+
+  /**
+   * Restart backend `name` for the user (emits {@link IWorkbench.lifecycle} first);
+   * resolves once it runs again or failed.
+   */
+  restart(name: string): Promise<IBackendStatus>;
 
   /**
    * The catalogue entry named `name`, if known.
@@ -69,6 +87,18 @@ export namespace IWorkbench {
      * Where to open: a JupyterLab tab or a new browser tab (default: the backend's setting).
      */
     openIn?: 'tab' | 'window';
+  }
+
+  /**
+   * A stop or restart asked for by the user ({@link IWorkbench.lifecycle}).
+   */
+  export interface ILifecycleRequest {
+    /** The backend's name. */
+    name: string;
+    /** What the user asked for. */
+    action: 'stop' | 'restart';
+    /** The request: resolves to the backend's status once the server answered. */
+    request: Promise<IBackendStatus>;
   }
 
   /**

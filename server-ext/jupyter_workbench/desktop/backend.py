@@ -695,6 +695,10 @@ def profile_backend(
         "gpu_policy": gpu,
         "settings": settings,
     }
+    if gpu == "require":
+        # A 3D desktop: its own icon and tooltip, unless the profile names them.
+        traits["icon"] = "desktop-3d"
+        traits["description"] = "A Linux desktop with 3D graphics on the GPU (VirtualGL)"
     for key in ("title", "description"):
         if key in profile:
             traits[key] = str(profile[key])

@@ -6,6 +6,11 @@
     The renderer report of a running desktop, from ``glxinfo -B`` run on its display
     (through vglrun in GPU modes): renderer, vendor, accelerated, mode, and why each
     better mode was rejected. 404 for an unknown desktop, 409 when it is not running.
+``GET {base_url}workbench/api/desktops/{name}/windows``
+    The application windows open on a running desktop (count and titles), so the UI can
+    ask before a Stop closes them. 404 for an unknown desktop, 409 when it is not running.
+``GET {base_url}workbench/desktops/{name}/view``
+    Jupyter Notebook 7's page of a desktop (see :mod:`.page`).
 
 :func:`desktop_renderer` gives the report of a desktop (or of the first running one) to
 :class:`~jupyter_workbench.desktop.plugin.DesktopFeature`, which hands it to the GPU
@@ -24,6 +29,8 @@ from ..core.handlers import HandlerSpec, WorkbenchAPIHandler
 from ..core.openapi import Operation
 from ..core.supervisor import State
 from .backend import DesktopBackend
+from .page import desktop_page_handlers
+from .windows import MAX_TITLES, list_windows
 
 
 def desktops(catalogue: Catalogue) -> dict[str, DesktopBackend]:
@@ -105,12 +112,36 @@ class RendererHandler(_DesktopHandler):
         self.write_json(report)
 
 
+class WindowsHandler(_DesktopHandler):
+    """``GET desktops/{name}/windows``: the application windows open on the desktop."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        backend = desktops(self.catalogue).get(name)
+        if backend is None:
+            raise web.HTTPError(404, f"No desktop named {name!r}")
+        state = backend.session_state() if running(self.catalogue, name) else None
+        if not state or not state.get("display"):
+            raise web.HTTPError(409, f"Desktop {name!r} is not running")
+        titles = await list_windows(str(state["display"]), state.get("xauthority"))
+        self.write_json(
+            {
+                "name": name,
+                "count": None if titles is None else len(titles),
+                "titles": (titles or [])[:MAX_TITLES],
+            }
+        )
+
+
 def desktop_handlers(catalogue: Catalogue) -> list[HandlerSpec]:
     """The desktop routes, relative to ``{base_url}workbench/``."""
     kwargs = {"catalogue": catalogue}
     return [
         (r"api/desktops", DesktopListHandler, kwargs),
         (r"api/desktops/(?P<name>[^/]+)/renderer", RendererHandler, kwargs),
+        (r"api/desktops/(?P<name>[^/]+)/windows", WindowsHandler, kwargs),
+        *desktop_page_handlers(catalogue),
     ]
 
 

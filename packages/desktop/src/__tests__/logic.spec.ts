@@ -1,4 +1,5 @@
 import {
+  afterDisconnect,
   format,
   keyChords,
   reconnectDelay,
@@ -154,5 +155,50 @@ describe('keyChords', () => {
 describe('format', () => {
   it('fills in numbered arguments and leaves unknown ones', () => {
     expect(format('%1 of %2, %3', 1, 'two')).toBe('1 of two, %3');
+  });
+});
+
+describe('afterDisconnect (the reconnect policy)', () => {
+  const base = {
+    intent: null,
+    serverState: 'running',
+    reconnect: true,
+    securityFailure: false
+  } as const;
+
+  it('never restarts a desktop the user stopped', () => {
+    expect(afterDisconnect({ ...base, intent: 'stop' })).toBe('stopped');
+    expect(
+      afterDisconnect({ ...base, intent: 'stop', serverState: null })
+    ).toBe('stopped');
+  });
+
+  it('waits for a restart of the user', () => {
+    expect(afterDisconnect({ ...base, intent: 'restart' })).toBe('restarting');
+  });
+
+  it('keeps a desktop stopped elsewhere or logged out stopped', () => {
+    expect(afterDisconnect({ ...base, serverState: 'stopped' })).toBe(
+      'stopped'
+    );
+    expect(afterDisconnect({ ...base, serverState: 'stopping' })).toBe(
+      'stopped'
+    );
+  });
+
+  it('reconnects after crashes and network drops only', () => {
+    expect(afterDisconnect({ ...base, serverState: 'failed' })).toBe(
+      'reconnect'
+    );
+    expect(afterDisconnect({ ...base, serverState: 'running' })).toBe(
+      'reconnect'
+    );
+    expect(afterDisconnect({ ...base, serverState: null })).toBe('reconnect');
+    expect(
+      afterDisconnect({ ...base, serverState: null, reconnect: false })
+    ).toBe('disconnected');
+    expect(afterDisconnect({ ...base, securityFailure: true })).toBe(
+      'disconnected'
+    );
   });
 });

@@ -33,7 +33,7 @@ export interface IBackendInfo {
    */
   kind: 'web' | 'desktop';
   /**
-   * A built-in icon id (`desktop`, `vscode`, `rstudio`, `app`) or SVG markup; empty for the default.
+   * A built-in icon id (`desktop`, `desktop-3d`, `vscode`, `rstudio`, `app`) or SVG markup; empty for the default.
    */
   icon: string;
   /**

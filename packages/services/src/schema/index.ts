@@ -8,6 +8,7 @@ import type { IBackendLogs } from './backend-logs';
 import type { IBackendStatus } from './backend-status';
 import type { IDesktopInfo } from './desktop-info';
 import type { IDesktopList } from './desktop-list';
+import type { IDesktopWindows } from './desktop-windows';
 import type { IErrorBody } from './error';
 import type { IGpuCheck } from './gpu-check';
 import type { IGpuHistory } from './gpu-history';
@@ -22,6 +23,7 @@ export type * from './backend-logs';
 export type * from './backend-status';
 export type * from './desktop-info';
 export type * from './desktop-list';
+export type * from './desktop-windows';
 export type * from './error';
 export type * from './gpu-check';
 export type * from './gpu-history';
@@ -40,6 +42,7 @@ export interface IWirePayloads {
   'backend-status': IBackendStatus;
   'desktop-info': IDesktopInfo;
   'desktop-list': IDesktopList;
+  'desktop-windows': IDesktopWindows;
   error: IErrorBody;
   'gpu-check': IGpuCheck;
   'gpu-history': IGpuHistory;
@@ -117,6 +120,7 @@ export const REQUIRED_KEYS: {
     'xorg'
   ],
   'desktop-list': ['desktops'],
+  'desktop-windows': ['name', 'count', 'titles'],
   error: ['error'],
   'gpu-check': ['check', 'ok', 'summary', 'details', 'error', 'duration_ms'],
   'gpu-history': ['window', 'interval_s', 'gpus'],

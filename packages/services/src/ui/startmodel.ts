@@ -50,6 +50,11 @@ export class StartModel extends VDomModel {
     return this._reconnecting;
   }
 
+  /** Whether the current start is a restart asked for by the user. */
+  get restarting(): boolean {
+    return this._restarting;
+  }
+
   /** Who stopped the backend (phase `stopped`). */
   get stoppedBy(): StartModel.StopCause | null {
     return this._stoppedBy;
@@ -78,26 +83,33 @@ export class StartModel extends VDomModel {
    * Start the backend, polling its progress until the start request answers.
    *
    * Resolves to the running status, or `null` when the start failed (the model then
-   * shows the failure). A call while a start is in flight joins it.
+   * shows the failure). A call while a start is in flight joins it, except one that
+   * follows a restart request (`options.request`), which replaces it.
    */
   start(
-    options: { reconnecting?: boolean } = {}
+    options: StartModel.IStartOptions = {}
   ): Promise<IBackendStatus | null> {
-    if (this._starting) {
+    if (this._starting && !options.request) {
       return this._starting;
     }
     this._reconnecting = !!options.reconnecting;
+    this._restarting = !!options.request;
     this._status = null;
     this._error = null;
     this._notice = null;
     this._stoppedBy = null;
     this._setPhase('starting');
     this._startPolling();
-    this._starting = this._start().finally(() => {
-      this._starting = null;
-      this._stopPolling();
+    const starting: Promise<IBackendStatus | null> = this._start(
+      options.request ?? null
+    ).finally(() => {
+      if (this._starting === starting) {
+        this._starting = null;
+        this._stopPolling();
+      }
     });
-    return this._starting;
+    this._starting = starting;
+    return starting;
   }
 
   /**
@@ -163,10 +175,12 @@ export class StartModel extends VDomModel {
     super.dispose();
   }
 
-  private async _start(): Promise<IBackendStatus | null> {
+  private async _start(
+    request: Promise<IBackendStatus> | null
+  ): Promise<IBackendStatus | null> {
     let status: IBackendStatus;
     try {
-      status = await this._client.start(this.name);
+      status = await (request ?? this._client.start(this.name));
     } catch (error) {
       if (!this.isDisposed && this._phase === 'starting') {
         const body =
@@ -236,6 +250,7 @@ export class StartModel extends VDomModel {
   private _phase: StartModel.Phase = 'idle';
   private _pollInterval: number;
   private _reconnecting = false;
+  private _restarting = false;
   private _starting: Promise<IBackendStatus | null> | null = null;
   private _status: IBackendStatus | null = null;
   private _stoppedBy: StartModel.StopCause | null = null;
@@ -286,6 +301,19 @@ export namespace StartModel {
     action?: IAction;
     /** `error` colours the heading as an error. */
     severity?: 'info' | 'error';
+  }
+
+  /**
+   * Options of {@link StartModel.start}.
+   */
+  export interface IStartOptions {
+    /** The start reconnects a desktop whose session dropped. */
+    reconnecting?: boolean;
+    /**
+     * Follow this (restart) request instead of sending a start: the view shows
+     * "Restarting…" with the polled progress until it answers.
+     */
+    request?: Promise<IBackendStatus>;
   }
 
   /**

@@ -6,6 +6,7 @@ import {
 import { Button, VDomRenderer } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { desktopExtras } from '../api';
 import { StartModel } from './startmodel';
 
 /**
@@ -82,9 +83,11 @@ export function StartComponent(
   let progress: React.ReactElement | null = null;
   switch (model.phase) {
     case 'starting': {
-      heading = model.reconnecting
-        ? trans.__('Reconnecting to %1…', title)
-        : trans.__('Starting %1…', title);
+      heading = model.restarting
+        ? trans.__('Restarting %1…', title)
+        : model.reconnecting
+          ? trans.__('Reconnecting to %1…', title)
+          : trans.__('Starting %1…', title);
       if (status?.elapsed !== null && status?.elapsed !== undefined) {
         const timeout = status.timeout;
         message = trans.__(
@@ -113,7 +116,17 @@ export function StartComponent(
     }
     case 'failed': {
       heading = trans.__('%1 could not be started', title);
-      message = model.error || trans.__('The backend stopped unexpectedly.');
+      // The user's language first; the server's words go to the folded details.
+      const gpuRequired =
+        status !== null && desktopExtras(status)?.gpu_policy === 'require';
+      message = gpuRequired
+        ? trans.__(
+            '%1 needs a graphics card (GPU) for 3D, and none can be used on this server now. Use an ordinary desktop, or ask your administrator.',
+            title
+          )
+        : trans.__(
+            'Something went wrong while starting it. Try again; if it keeps failing, the details below help your administrator.'
+          );
       const restartIn = status?.next_restart_in;
       if (restartIn !== null && restartIn !== undefined) {
         message +=
@@ -142,6 +155,10 @@ export function StartComponent(
     model.phase === 'failed' ||
     (model.phase === 'notice' && model.notice?.severity === 'error');
   const lines = status?.log_tail ?? [];
+  const error = model.phase === 'failed' ? model.error || '' : '';
+  // The error once: not again when the log's last lines already say it.
+  const errorShown = error && !lines.some(line => line.includes(error));
+  const details = model.phase === 'failed' && (errorShown || lines.length > 0);
   return (
     <div
       className="jp-WorkbenchStart-body"
@@ -163,8 +180,18 @@ export function StartComponent(
           </Button>
         </div>
       )}
-      {lines.length > 0 && (
-        <LogTail label={trans.__('Last log lines')} lines={lines} />
+      {details ? (
+        <details className="jp-WorkbenchStart-details">
+          <summary>{trans.__('Details for your administrator')}</summary>
+          {errorShown && <p className="jp-WorkbenchStart-error">{error}</p>}
+          {lines.length > 0 && (
+            <LogTail label={trans.__('Last log lines')} lines={lines} />
+          )}
+        </details>
+      ) : (
+        lines.length > 0 && (
+          <LogTail label={trans.__('Last log lines')} lines={lines} />
+        )
       )}
     </div>
   );

@@ -157,3 +157,27 @@ describe('StartModel', () => {
     expect(model.stoppedBy).toBe('user');
   });
 });
+
+describe('StartModel following a restart', () => {
+  it('shows "restarting" while the restart request runs, then running', async () => {
+    let answer!: (status: any) => void;
+    const request = new Promise<any>(resolve => (answer = resolve));
+    const client = {
+      start: jest.fn(),
+      getBackend: jest.fn(async () => ({ state: 'starting', log_tail: [] }))
+    };
+    const model = new StartModel({
+      client: client as any,
+      name: 'd',
+      title: 'D'
+    });
+    const done = model.start({ request });
+    expect(model.phase).toBe('starting');
+    expect(model.restarting).toBe(true);
+    answer({ state: 'running', log_tail: [] });
+    expect((await done)?.state).toBe('running');
+    expect(model.phase).toBe('running');
+    expect(client.start).not.toHaveBeenCalled();
+    model.dispose();
+  });
+});

@@ -86,7 +86,14 @@ describe('StartView', () => {
         name: 'Hello App could not be started'
       })
     ).toBeTruthy();
-    expect(screen.getByText('The app exited with code 3.')).toBeTruthy();
+    // The user's words first; the server's error and log folded below, once each.
+    expect(
+      screen.getByText(/Something went wrong while starting it/)
+    ).toBeTruthy();
+    expect(screen.getAllByText('The app exited with code 3.')).toHaveLength(1);
+    expect(
+      screen.getByText('Details for your administrator').closest('details')
+    ).toBeTruthy();
     expect(
       screen.getByRole('log', { name: 'Last log lines' }).textContent
     ).toBe('Traceback (most recent call last):\nRuntimeError: boom');
