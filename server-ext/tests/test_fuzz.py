@@ -197,6 +197,7 @@ def test_openapi_document_covers_every_route(live_server):
         "/workbench/api/backends/{name}/restart",
         "/workbench/api/desktops",
         "/workbench/api/desktops/{name}/renderer",
+        "/workbench/api/desktops/{name}/windows",
         "/workbench/api/gpu/snapshot",
         "/workbench/api/gpu/history",
         "/workbench/api/gpu/checks/{name}",

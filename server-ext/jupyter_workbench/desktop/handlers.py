@@ -156,4 +156,11 @@ OPERATIONS = [
         errors=(400, 404, 409),
         query={"refresh": {"type": "string", "enum": ["0", "1", "true", "false"]}},
     ),
+    Operation(
+        "GET",
+        "workbench/api/desktops/{name}/windows",
+        "The application windows open on a running desktop",
+        "desktop-windows",
+        errors=(404, 409),
+    ),
 ]

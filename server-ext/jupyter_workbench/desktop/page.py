@@ -65,10 +65,17 @@ def desktop_page_handlers(catalogue: Catalogue) -> list[HandlerSpec]:
             env = self.settings.get("notebook_jinja2_env")
             if env is None:
                 raise web.HTTPError(404, "Jupyter Notebook 7 is not enabled on this server")
-            source = env.loader.get_source(env, "tree.html")[0]
+            try:
+                source = env.loader.get_source(env, "tree.html")[0]
+            except Exception:  # jinja2's TemplateNotFound, or a loader without the template
+                source = ""
             bundle = notebook_bundle(source)
-            if bundle is None:
-                raise web.HTTPError(500, "Jupyter Notebook's application bundle was not found")
+            if bundle is None:  # a Notebook release laid out differently: not the user's fault
+                raise web.HTTPError(
+                    503,
+                    "Jupyter Notebook's application bundle was not found in its tree.html "
+                    "template; open the desktop from JupyterLab instead",
+                )
             page_config = self.get_page_config()
             page_config.update(
                 baseUrl=self.base_url,
