@@ -19,6 +19,7 @@ export class LogView extends Widget {
   constructor(options: LogView.IOptions) {
     super({ node: document.createElement('pre') });
     this.addClass('jp-WorkbenchLog');
+    this.addClass('jp-WorkbenchLogText');
     this.node.setAttribute('role', 'log');
     this.node.setAttribute('aria-live', 'polite');
     this.node.tabIndex = 0;

@@ -215,7 +215,7 @@ function LogTail(props: {
     <>
       <div className="jp-WorkbenchStart-logLabel">{props.label}</div>
       <pre
-        className="jp-WorkbenchStart-log"
+        className="jp-WorkbenchStart-log jp-WorkbenchLogText"
         ref={ref}
         role="log"
         aria-label={props.label}
