@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import os
+import re
 import signal
 import stat
 import sys
@@ -223,3 +226,138 @@ async def test_stop_during_start_cancels_it(tmp_path):
     assert not process_alive(pid)
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+def with_prepare(managed: ManagedProcess, tmp_path, prepare) -> str:
+    """Give ``managed``'s plan a ``prepare`` step; the program records its stdin first."""
+    original = managed.backend.launch_plan
+    record = str(tmp_path / "stdin.txt")
+
+    async def launch_plan(ctx):
+        plan = await original(ctx)
+        # The shell copies stdin (until the supervisor closes it) to a file, then runs
+        # the program: its readiness depends on the preparation having finished.
+        argv = ["/bin/sh", "-c", 'cat > "$0" && exec "$@"', record, *plan.argv]
+        return dataclasses.replace(plan, argv=argv, prepare=prepare)
+
+    managed.backend.launch_plan = launch_plan
+    return record
+
+
+def timeline(managed: ManagedProcess) -> list[str]:
+    """The start's timeline steps from the log, without their ``+N ms`` stamps."""
+    steps = []
+    for line in managed.logs:
+        match = re.match(r"\[workbench\] \+(\d+) ms (.*)", line)
+        if match:
+            steps.append(match.group(2))
+    return steps
+
+
+async def test_prepare_runs_after_spawn_and_feeds_stdin(tmp_path):
+    managed = make_managed(tmp_path)
+    spawned_first = []
+
+    async def prepare() -> bytes:
+        # The program is already running while we prepare.
+        spawned_first.append(managed.pid is not None and process_alive(managed.pid))
+        await asyncio.sleep(0.3)
+        return b'{"mode": "software"}\n' * 5000  # more than a pipe holds at once
+
+    record = with_prepare(managed, tmp_path, prepare)
+    assert await managed.start() == State.RUNNING
+    assert spawned_first == [True]
+    with open(record, "rb") as handle:
+        assert handle.read() == b'{"mode": "software"}\n' * 5000
+    steps = timeline(managed)
+    assert steps[0] == "launch plan ready" and steps[1].startswith("spawned (pid ")
+    assert steps[2] == "prepared" and steps[-1] == "ready", steps
+    assert steps[-2].startswith("readiness probe passed"), steps
+    await managed.stop()
+
+
+async def test_prepare_failure_fails_the_start_and_stops_the_program(tmp_path):
+    managed = make_managed(tmp_path)
+
+    async def prepare() -> bytes:
+        await asyncio.sleep(0.1)
+        raise BackendError("no rendering mode works", hint="see the log")
+
+    with_prepare(managed, tmp_path, prepare)
+    assert await managed.start() == State.FAILED
+    assert managed.error == "no rendering mode works — see the log"
+    assert managed.pid is None
+    pids = [int(m.group(1)) for m in map(re.compile(r"webapp pid (\d+)").search, managed.logs) if m]
+    assert not pids  # it never got past the shell waiting for its stdin
+    assert "prepared" not in timeline(managed)
+
+
+async def test_unexpected_prepare_error_is_reported_not_raised(tmp_path):
+    managed = make_managed(tmp_path)
+
+    async def prepare() -> bytes:
+        raise RuntimeError("boom")
+
+    with_prepare(managed, tmp_path, prepare)
+    assert await managed.start() == State.FAILED
+    assert managed.error == "could not prepare app: RuntimeError('boom')"
+    assert managed.pid is None
+
+
+async def test_stop_during_prepare_stops_everything(tmp_path):
+    managed = make_managed(tmp_path)
+    release = asyncio.Event()
+
+    async def prepare() -> bytes:
+        await release.wait()
+        return b"{}"
+
+    with_prepare(managed, tmp_path, prepare)
+    task = asyncio.ensure_future(managed.start())
+    await wait_until_pid(managed)
+    pid = managed.pid
+    await managed.stop()
+    assert managed.state == State.STOPPED
+    assert not process_alive(pid)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def wait_until_pid(managed: ManagedProcess, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while managed.pid is None:
+        assert time.monotonic() < deadline, "never spawned"
+        await asyncio.sleep(0.02)
+
+
+async def test_output_triggers_the_readiness_probe(tmp_path):
+    # A 5 s probe interval: without probing on output, ready would take ≥ 5 s. The
+    # program prints "webapp ready" once it listens, and that wakes the probe at once.
+    managed = make_managed(
+        tmp_path,
+        "--ready-after",
+        "0.4",
+        readiness={"kind": "http", "path": "/", "timeout": 20, "interval": 5},
+    )
+    started = time.monotonic()
+    assert await managed.start() == State.RUNNING
+    assert time.monotonic() - started < 3.0
+    assert timeline(managed)[-2].startswith("readiness probe passed"), timeline(managed)
+    await managed.stop()
+
+
+async def test_start_epoch_is_handed_to_the_program(tmp_path):
+    managed = make_managed(tmp_path)
+    managed.backend.command = [
+        "/bin/sh",
+        "-c",
+        'echo "epoch=$WORKBENCH_START_EPOCH"; exec "$@"',
+        "sh",
+        sys.executable,
+        WEBAPP,
+        "{unix_socket}",
+    ]
+    assert await managed.start() == State.RUNNING
+    line = next(line for line in managed.logs if line.startswith("epoch="))
+    assert abs(float(line[len("epoch=") :]) - managed.started_at) < 0.01
+    await managed.stop()

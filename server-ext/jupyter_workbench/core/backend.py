@@ -90,12 +90,23 @@ class LaunchPlan:
     :mod:`jupyter_workbench.core.loopback`): a bound ``127.0.0.1`` socket whose port the
     program was told to listen on. The supervisor releases it just before the spawn and
     bridges the backend's unix socket to that port once the listener is the program's.
+
+    ``prepare`` is work the backend finishes *after* the spawn, while the program starts up
+    (e.g. the desktop's rendering-mode probes run while Xvnc initialises): the supervisor
+    runs it concurrently, writes the bytes it returns to the program's standard input and
+    closes it. The backend is ready only once it has returned; a :class:`BackendError` it
+    raises fails the start and stops the process group.
+
+    ``pass_fds`` are descriptors the program inherits (e.g. a pipe the desktop's Xvnc
+    reports its display on); the supervisor closes its own copies once it has spawned.
     """
 
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
     loopback_port: socket.socket | None = None
+    prepare: Callable[[], Awaitable[bytes]] | None = None
+    pass_fds: tuple[int, ...] = ()
 
 
 class Backend(LoggingConfigurable):

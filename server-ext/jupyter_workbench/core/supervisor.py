@@ -13,7 +13,11 @@ States::
   for :data:`STABLE_AFTER` seconds resets the count.
 * A clean exit (code 0, e.g. logging out of a desktop) leaves it *stopped*: the next
   open starts it again.
-* The last :data:`LOG_LINES` lines of output are kept per backend.
+* The last :data:`LOG_LINES` lines of output are kept per backend. Each start logs its
+  timeline (``[workbench] +N ms <step>``, from the start request), and hands the program
+  ``WORKBENCH_START_EPOCH`` so that a launcher can stamp its own steps on the same clock.
+* Readiness is probed when the program writes output (a server announcing its socket)
+  and otherwise every ``interval`` seconds of its probe.
 * Stopping sends SIGTERM to the whole process group, SIGKILL after the grace period,
   and removes the backend's socket directory.
 * A program that can only listen on a loopback port (an allowed fallback, see
@@ -34,6 +38,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any  # Any: status is a JSON-like dict; add() passes options through
 
 from .backend import Backend, BackendError, LaunchContext, LaunchPlan
@@ -52,6 +57,10 @@ BACKOFF_CAP = 30.0
 STABLE_AFTER = 60.0
 #: Starts tried on fresh loopback ports when another process took the port first.
 PORT_ATTEMPTS = 3
+#: Environment variable holding the start request's time (seconds since the epoch).
+START_EPOCH_ENV = "WORKBENCH_START_EPOCH"
+#: Bytes a pipe takes without blocking the writer (Linux's default pipe capacity).
+PIPE_BUFFER = 65536
 
 
 class State(str, enum.Enum):
@@ -107,6 +116,9 @@ class ManagedProcess:
         self.loopback_port: int | None = None
         self._bridge: UnixToLoopbackBridge | None = None
         self._port_taken = False
+        self._t0: float | None = None
+        self._prepare_task: asyncio.Task[None] | None = None
+        self._output = asyncio.Event()
 
     # ------------------------------------------------------------------ public API
     @property
@@ -170,6 +182,8 @@ class ManagedProcess:
                 self._start_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await self._start_task
+            if self._prepare_task and not self._prepare_task.done():
+                self._prepare_task.cancel()
             async with self._lock:
                 if self.pid is not None:
                     self._set_state(State.STOPPING)
@@ -231,6 +245,12 @@ class ManagedProcess:
             line = line[:MAX_LINE] + " …[cut]"
         self.logs.append(line)
 
+    def _mark(self, step: str) -> None:
+        """Log ``step`` on this start's timeline (milliseconds since the start request)."""
+        if self._t0 is not None:
+            elapsed = (time.monotonic() - self._t0) * 1000.0
+            self._append_log(f"[workbench] +{elapsed:.0f} ms {step}")
+
     async def _start(self) -> None:
         async with self._lock:
             if self.state == State.RUNNING:
@@ -238,13 +258,15 @@ class ManagedProcess:
             self.error = None
             self.last_exit_code = None
             self._set_state(State.STARTING)
+            self._t0 = time.monotonic()
             self.started_at = time.time()
             self.ready_at = None
             for attempt in range(1, PORT_ATTEMPTS + 1):
                 try:
                     plan = await self.backend.launch_plan(self.ctx)
-                    self._prepare_socket_dir()
+                    self._mark("launch plan ready")
                     await self._spawn(plan)
+                    self._mark(f"spawned (pid {self.proc.pid if self.proc else '?'})")
                 except BackendError as err:
                     self.error = str(err) + (f" — {err.hint}" if err.hint else "")
                     self._append_log(f"[workbench] {self.error}")
@@ -259,8 +281,11 @@ class ManagedProcess:
                 if ready:
                     self._secure_socket()
                     self.ready_at = time.time()
+                    self._mark("ready")
                     self._set_state(State.RUNNING)
                     return
+                if self._prepare_task is not None and not self._prepare_task.done():
+                    self._prepare_task.cancel()
                 await self._terminate_group()
                 await self._cleanup(remove_dir=False)
                 self._append_log(f"[workbench] {self.error}")
@@ -284,6 +309,7 @@ class ManagedProcess:
     async def _spawn(self, plan: LaunchPlan) -> None:
         env = dict(os.environ)
         env.update(plan.env)
+        env[START_EPOCH_ENV] = f"{self.started_at or time.time():.6f}"
         self._port_taken = False
         self.loopback_port = None
         if plan.loopback_port is not None:
@@ -298,15 +324,22 @@ class ManagedProcess:
         # Popen rather than asyncio's subprocess: asyncio's wait() also waits for the output
         # pipe to close, which a session's grandchildren may keep open long after the
         # backend itself has died. Exit is watched through a pidfd instead.
-        self.proc = subprocess.Popen(
-            plan.argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            cwd=plan.cwd or None,
-            env=env,
-            start_new_session=True,
-        )
+        try:
+            self._prepare_socket_dir()
+            self.proc = subprocess.Popen(
+                plan.argv,
+                stdin=subprocess.PIPE if plan.prepare is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=plan.cwd or None,
+                env=env,
+                start_new_session=True,
+                pass_fds=plan.pass_fds,
+            )
+        finally:
+            for fd in plan.pass_fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         self._exited = _watch_exit(self.proc)
         reader = asyncio.StreamReader(limit=1 << 20)
         loop = asyncio.get_running_loop()
@@ -314,6 +347,29 @@ class ManagedProcess:
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), self.proc.stdout)
         self._reader_task = asyncio.ensure_future(self._read_output(reader))
         self._watch_task = asyncio.ensure_future(self._watch(self.proc, self._exited))
+        self._prepare_task = None
+        if plan.prepare is not None:
+            self._prepare_task = asyncio.ensure_future(self._prepare(plan.prepare, self.proc))
+
+    async def _prepare(
+        self, prepare: Callable[[], Awaitable[bytes]], proc: subprocess.Popen[bytes]
+    ) -> None:
+        """Run the plan's ``prepare`` while the program starts; hand its result to stdin."""
+        data = await prepare()
+        self._mark("prepared")
+        assert proc.stdin is not None
+        stdin = proc.stdin
+        try:
+            if len(data) <= PIPE_BUFFER:  # the pipe takes it at once
+                stdin.write(data)
+                stdin.flush()
+            else:
+                await asyncio.to_thread(stdin.write, data)
+        except BrokenPipeError:
+            pass  # it exited: the readiness wait reports why
+        finally:
+            with contextlib.suppress(OSError):
+                stdin.close()
 
     async def _read_output(self, stream: asyncio.StreamReader) -> None:
         while True:
@@ -326,13 +382,31 @@ class ManagedProcess:
             if not line:
                 return
             self._append_log(line.decode("utf-8", "replace").rstrip("\r\n"))
+            self._output.set()
 
     async def _wait_ready(self) -> bool:
         probe = self.backend.readiness()
         deadline = time.monotonic() + probe.timeout
         assert self.proc is not None
         proc = self.proc
+        prepare = self._prepare_task
+        probes = 0
         while True:
+            if prepare is not None and prepare.done():
+                if prepare.cancelled() or prepare.exception() is not None:
+                    err = None if prepare.cancelled() else prepare.exception()
+                    if isinstance(err, BackendError):
+                        self.error = str(err) + (f" — {err.hint}" if err.hint else "")
+                    else:
+                        self.error = f"could not prepare {self.backend.name}: {err!r}"
+                        if err is not None:
+                            self.log.error(
+                                "[workbench] %s: preparation failed",
+                                self.backend.name,
+                                exc_info=err,
+                            )
+                    return False
+                prepare = None
             if proc.poll() is not None:
                 await self._drain_reader()
                 self.last_exit_code = proc.returncode
@@ -358,12 +432,30 @@ class ManagedProcess:
                 if owner is PortOwner.OURS:
                     self._bridge = UnixToLoopbackBridge(self.ctx.socket_path, self.loopback_port)
                     await self._bridge.start()
-            if os.path.exists(self.ctx.socket_path) and await probe.check(self.ctx.socket_path):
+            if (
+                prepare is None
+                and os.path.exists(self.ctx.socket_path)
+                and await probe.check(self.ctx.socket_path)
+            ):
+                self._mark(f"readiness probe passed (probe {probes + 1})")
                 return True
+            probes += 1
             if time.monotonic() >= deadline:
                 self.error = f"{self.backend.name} did not become ready within {probe.timeout:g} s"
                 return False
-            await asyncio.sleep(probe.interval)
+            await self._wake(probe.interval, prepare)
+
+    async def _wake(self, interval: float, prepare: asyncio.Task[None] | None) -> None:
+        """Sleep until the next probe: ``interval`` s, or sooner when the program writes
+        output or the preparation finishes."""
+        self._output.clear()
+        # Any: the waiters' results differ (Event.wait's True, the preparation's None)
+        # and are not read.
+        waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._output.wait())]
+        if prepare is not None:
+            waiters.append(prepare)
+        await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+        waiters[0].cancel()
 
     async def _drain_reader(self) -> None:
         if self._reader_task:

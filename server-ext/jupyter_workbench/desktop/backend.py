@@ -51,7 +51,7 @@ from ..core.backend import (
     program_version,
 )
 from ..core.readiness import ReadinessProbe
-from . import modes
+from . import modes, xutil
 from .activity import InputActivityPolicy
 from .xorg import MODULE_DIRS, XorgOptions, XorgServer
 from .xorg import preflight as xorg_preflight
@@ -87,6 +87,14 @@ BARE_BACKGROUND = "#3a5f7d"
 RENDERER_CHECK_DELAY = 3.0
 #: The launcher script (run without site packages: it needs only the standard library).
 LAUNCHER = os.path.join(os.path.dirname(__file__), "launch.py")
+#: How a desktop starts: a shell spawns Xvnc, then becomes the launcher (``exec`` keeps
+#: its PID, so Xvnc is the launcher's child). Xvnc's own start-up (~100 ms) then runs
+#: while Python starts (~20 ms) and while the backend chooses the rendering mode.
+#: Arguments: python, launcher, the display pipe's read and write ends, Xvnc's argv.
+PRESPAWN = (
+    'py=$1 launcher=$2 rfd=$3 wfd=$4; shift 4; "$@" </dev/null & '
+    'exec "$py" -S "$launcher" --xvnc-pid "$!" --display-fd "$rfd" --close-fd "$wfd" -'
+)
 #: The per-user session script.
 USER_XSTARTUP = "~/.config/jupyter-workbench/xstartup"
 
@@ -345,7 +353,9 @@ class DesktopBackend(Backend):
         return True
 
     def readiness(self) -> ReadinessProbe:
-        return ReadinessProbe(kind="rfb", timeout=self.timeout, interval=0.005)
+        # The launcher logs "socket published" the moment it is: the supervisor probes on
+        # output, so the interval is only a fallback.
+        return ReadinessProbe(kind="rfb", timeout=self.timeout, interval=0.05)
 
     # ------------------------------------------------------------------ detection
     def _xvnc_path(self) -> str | None:
@@ -465,11 +475,58 @@ class DesktopBackend(Backend):
         return await self.detect()
 
     async def launch_plan(self, ctx: LaunchContext) -> LaunchPlan:
+        """Xvnc is spawned at once; the rendering mode is chosen while it starts.
+
+        The plan's ``prepare`` runs the mode probes (a sidecar's X server, the ``xorg``
+        mode's Xorg, ``eglinfo``) concurrently with Xvnc's own start-up and hands the
+        launcher its spec (the session command and environment) on standard input.
+        """
         detection = await self._detection()
         if not detection.available:
             raise BackendError(
                 detection.reason or "the desktop is not available", detection.install_hint
             )
+        os.makedirs(ctx.socket_dir, mode=0o700, exist_ok=True)
+        os.chmod(ctx.socket_dir, 0o700)
+        xauthority = os.path.join(ctx.socket_dir, "Xauthority")
+        cookie = xutil.write_xauthority(xauthority)
+        read_fd, write_fd = os.pipe()  # Xvnc's -displayfd; both ends go to the shell
+        xvnc_argv = [
+            *self.xvnc_argv(detection.executable or "Xvnc", detection.details["flavour"], ctx),
+            "-auth",
+            xauthority,
+            "-displayfd",
+            str(write_fd),
+        ]
+
+        async def prepare() -> bytes:
+            spec = await self.launch_spec(ctx, detection)
+            if spec.get("xauth_displays"):  # the xorg mode's 3D X server: its cookie too
+                others = [(int(n), bytes.fromhex(c)) for n, c in spec["xauth_displays"]]
+                xutil.write_xauthority(xauthority, cookie, others)
+            spec["xauthority"] = xauthority
+            return json.dumps(spec).encode("utf-8")
+
+        return LaunchPlan(
+            argv=[
+                "/bin/sh",
+                "-c",
+                PRESPAWN,
+                "workbench-desktop",
+                sys.executable,
+                LAUNCHER,
+                str(read_fd),
+                str(write_fd),
+                *xvnc_argv,
+            ],
+            cwd=os.path.expanduser("~"),
+            prepare=prepare,
+            pass_fds=(read_fd, write_fd),
+        )
+
+    async def launch_spec(self, ctx: LaunchContext, detection: Detection) -> dict[str, Any]:
+        """The launcher's spec (:mod:`jupyter_workbench.desktop.launch`): choose the
+        rendering mode, then the session command and environment that go with it."""
         settings = self.settings or WorkbenchDesktop()
         selection = await modes.select_mode(
             settings.rendering_settings(), self.gpu_policy, xorg=self.xorg, user=self.name
@@ -485,15 +542,7 @@ class DesktopBackend(Backend):
         self._ctx = ctx
         self._report, self._report_key = None, None
         session = detection.details["session"]
-        os.makedirs(ctx.socket_dir, mode=0o700, exist_ok=True)
-        os.chmod(ctx.socket_dir, 0o700)
-        xauthority = os.path.join(ctx.socket_dir, "Xauthority")
-        xvnc_argv = [
-            *self.xvnc_argv(detection.executable or "Xvnc", detection.details["flavour"], ctx),
-            "-auth",
-            xauthority,
-        ]
-        spec = {
+        spec: dict[str, Any] = {
             "session_argv": [*selection.vglrun_argv(wm=True), *session],
             "session_env": {
                 **selection.session_env(),
@@ -513,15 +562,8 @@ class DesktopBackend(Backend):
             if number is not None:
                 spec["xauth_displays"] = [[number[1], self.xorg.backend.cookie.hex()]]
         spec["notes"] = self._rendering_notes(selection)
-        spec_path = os.path.join(ctx.socket_dir, "launch.json")
-        fd = os.open(spec_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(spec, handle, indent=1)
         self.log.info("[workbench] %s: rendering mode %s", self.name, selection.mode)
-        return LaunchPlan(
-            argv=[sys.executable, "-S", LAUNCHER, spec_path, "--", *xvnc_argv],
-            cwd=os.path.expanduser("~"),
-        )
+        return spec
 
     def _rendering_notes(self, selection: modes.ModeSelection) -> list[str]:
         """What the desktop's log says about its rendering (and the 3D X server's)."""

@@ -2,14 +2,16 @@
 
 Usage (as :class:`~jupyter_workbench.desktop.backend.DesktopBackend` runs it)::
 
-    python -S path/to/launch.py SPEC.json -- Xvnc -rfbunixpath P … -auth XAUTHORITY
+    python -S path/to/launch.py - -- Xvnc -rfbunixpath P … -auth XAUTHORITY
 
 ``-S`` and running the file as a script (no package import) keep Python's start short,
 and Xvnc is spawned before anything else is imported or read: its own start-up (≈150 ms)
 then overlaps with ours. ``python -m jupyter_workbench.desktop.launch`` works as well.
 
 The Xvnc command line comes after ``--`` (the launcher adds ``-displayfd``; the file after
-``-auth`` gets a fresh MIT cookie first). SPEC.json (written by the backend) holds:
+``-auth`` gets a fresh MIT cookie first). The spec comes on standard input (``-``; the
+supervisor writes it once the backend has chosen the rendering mode, which it does while
+Xvnc starts) or from a file ``SPEC.json``; it holds:
 
 ``rfb_socket``     Xvnc's ``-rfbunixpath``; ``socket`` the path it is published at
 ``session_argv``   the session command (already wrapped in ``vglrun +wm`` in GPU modes)
@@ -23,10 +25,13 @@ The Xvnc command line comes after ``--`` (the launcher adds ``-displayfd``; the 
 ``xauth_displays`` ``[[N, hex cookie], …]``: other X servers the session may open (the
                    ``xorg`` mode's 3D X server), added to the desktop's Xauthority
 
-Steps: write the cookie; spawn Xvnc with ``-displayfd`` on a pipe; remove stale X
-locks/sockets whose owner is dead; read the display number Xvnc chose and lock it; start
-the session with ``DISPLAY`` set; publish the state file, then move Xvnc's socket to the
-path the supervisor probes (so "ready" implies the display number is known); then wait.
+Steps: write the cookie; spawn Xvnc with ``-displayfd`` on a pipe; read the spec; remove
+stale X locks/sockets whose owner is dead; read the display number Xvnc chose and lock it;
+publish the state file, then move Xvnc's socket to the path the supervisor probes (so
+"ready" implies the display number is known, and the first frame is served before the
+session competes with Xvnc for the CPU); start the session with ``DISPLAY`` set and
+publish its PID; then wait. Each step is logged ``+N ms`` from the start request
+(``WORKBENCH_START_EPOCH``).
 
 * The session exits (logout): Xvnc is stopped and this process exits with the session's
   code (0 → the supervisor marks the desktop stopped; the next open starts a new one).
@@ -118,9 +123,47 @@ def spawn(
     return Child(pid)
 
 
+#: When the start was requested (``WORKBENCH_START_EPOCH``, set by the supervisor), so
+#: that our steps are stamped on the supervisor's timeline.
+_EPOCH: float | None = None
+
+
 def log(message: str) -> None:
-    """Print one line to stdout (the supervisor's log)."""
-    print(f"[desktop] {message}", flush=True)
+    """Print one line to stdout (the supervisor's log), stamped ``+N ms`` into the start."""
+    if _EPOCH is not None:
+        print(f"[desktop] +{(time.time() - _EPOCH) * 1000.0:.0f} ms {message}", flush=True)
+    else:
+        print(f"[desktop] {message}", flush=True)
+
+
+def _end_timeline() -> None:
+    """Stop stamping: the start is over (later lines are not part of its timeline)."""
+    global _EPOCH
+    _EPOCH = None
+
+
+def read_spec(spec_path: str) -> dict[str, Any]:
+    """The launch spec: the file ``spec_path``, or standard input (until EOF) for ``-``.
+
+    The supervisor writes it to our stdin once the backend's preparation (the rendering
+    mode probes) is done, which runs while Xvnc starts.
+    """
+    import json
+
+    if spec_path == "-":
+        data = b""
+        while True:
+            chunk = os.read(0, 65536)
+            if not chunk:
+                break
+            data += chunk
+        spec = json.loads(data.decode("utf-8"))
+    else:
+        with open(spec_path, encoding="utf-8") as handle:
+            spec = json.load(handle)
+    if not isinstance(spec, dict):
+        raise ValueError("the launch spec is not a JSON object")
+    return spec
 
 
 def _on_signal(signum: int, _frame: Any) -> None:
@@ -220,8 +263,74 @@ def stop_children(children: list[Child]) -> None:
                 pass
         for child in children:
             child.wait(1.0)
+        _stop_escaped()
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+#: ``SESSION_MARK=<token>`` in the environment of everything the session starts. Daemons
+#: that leave our process group (XFCE's ssh-agent and gpg-agent double-fork into their
+#: own session) keep it, so stopping the desktop finds and stops them too.
+SESSION_MARK = "WORKBENCH_DESKTOP_SESSION"
+_mark: bytes | None = None
+
+
+def session_mark() -> str:
+    """This desktop's token for :data:`SESSION_MARK` (made on first use)."""
+    global _mark
+    if _mark is None:
+        _mark = f"{SESSION_MARK}={os.getpid()}.{os.urandom(6).hex()}".encode()
+    return _mark.decode().split("=", 1)[1]
+
+
+def _escaped() -> list[int]:
+    """Our user's live processes outside our group that carry this desktop's mark."""
+    if _mark is None:
+        return []
+    me, uid = os.getpid(), os.getuid()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid != uid:
+                continue
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                environ = handle.read().split(b"\0")
+        except OSError:
+            continue
+        if _mark in environ:
+            found.append(int(entry))
+    return found
+
+
+def _stop_escaped() -> None:
+    """SIGTERM, then SIGKILL, the session's processes that left our process group."""
+    pids = _escaped()
+    if not pids:
+        return
+    log("stopping what the session left outside its group: pids " + " ".join(map(str, pids)))
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+        deadline = time.monotonic() + (STOP_GRACE if sig == signal.SIGTERM else 1.0)
+        while pids and time.monotonic() < deadline:
+            time.sleep(0.05)
+            pids = [pid for pid in pids if _alive(pid)]
+        if not pids:
+            return
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a live (not zombie) process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _group_members() -> list[int]:
@@ -252,14 +361,13 @@ def exit_code(returncode: int) -> int:
 
 
 def run(spec_path: str, xvnc_argv: list[str]) -> int:
-    """Run the desktop: Xvnc from ``xvnc_argv``, the rest from the spec file."""
-    if os.getpgrp() != os.getpid():
-        try:
-            os.setpgid(0, 0)  # our own group, so stopping children never hits our parent
-        except OSError:
-            pass
-    xauthority = None
-    cookie = None
+    """Spawn Xvnc from ``xvnc_argv`` (with ``-displayfd``), then :func:`serve` the desktop.
+
+    The file after ``-auth`` gets a fresh MIT cookie first (and the spec's
+    ``xauth_displays``, once read).
+    """
+    _own_group()
+    xauthority = cookie = None
     if "-auth" in xvnc_argv[:-1]:
         xauthority = xvnc_argv[xvnc_argv.index("-auth") + 1]
         cookie = xutil.write_xauthority(xauthority)
@@ -268,15 +376,38 @@ def run(spec_path: str, xvnc_argv: list[str]) -> int:
     log("starting " + " ".join(argv))
     xvnc = spawn(argv, keep_fd=write_fd)
     os.close(write_fd)
+    return serve(spec_path, xvnc, read_fd, xauthority, cookie)
+
+
+def _own_group() -> None:
+    if os.getpgrp() != os.getpid():
+        try:
+            os.setpgid(0, 0)  # our own group, so stopping children never hits our parent
+        except OSError:
+            pass
+
+
+def serve(
+    spec_path: str,
+    xvnc: Child,
+    read_fd: int,
+    xauthority: str | None = None,
+    cookie: bytes | None = None,
+) -> int:
+    """Run the desktop around a started Xvnc that reports its display on ``read_fd``.
+
+    ``cookie`` is the wildcard cookie we wrote to ``xauthority`` (the spec's
+    ``xauth_displays`` are then added); without it the spec's ``xauthority`` file was
+    written, complete, by the backend before Xvnc was spawned.
+    """
     children: list[Child] = [xvnc]
     display: int | None = None
     spec: dict[str, Any] = {}
     try:
-        import json  # while Xvnc starts
-
-        with open(spec_path, encoding="utf-8") as handle:
-            spec = json.load(handle)
-        if xauthority and spec.get("xauth_displays"):
+        spec = read_spec(spec_path)  # while Xvnc starts
+        log("launch spec read")
+        xauthority = xauthority or spec.get("xauthority")
+        if xauthority and cookie and spec.get("xauth_displays"):
             others = [(int(n), bytes.fromhex(c)) for n, c in spec["xauth_displays"]]
             xutil.write_xauthority(xauthority, cookie, others)
         for path in xutil.remove_stale_displays():
@@ -287,6 +418,8 @@ def run(spec_path: str, xvnc_argv: list[str]) -> int:
         if not xutil.claim_lock(display, xvnc.pid):
             log(f"warning: {xutil.lock_path(display)} already exists; left as it is")
         env = {**os.environ, **spec.get("session_env", {})}
+        env.pop("WORKBENCH_START_EPOCH", None)
+        env[SESSION_MARK] = session_mark()
         env["DISPLAY"] = f":{display}"
         if xauthority:
             env["XAUTHORITY"] = xauthority
@@ -297,11 +430,6 @@ def run(spec_path: str, xvnc_argv: list[str]) -> int:
         log("starting session: " + " ".join(session_argv))
         session = spawn(session_argv, env, cwd=spec.get("cwd"))
         children.append(session)
-        if spec.get("disable_screensaver", True):
-            xfce = any("xfce" in os.path.basename(part) for part in session_argv)
-            children.extend(quiet_screensaver(env, xfce=False))
-            if xfce:
-                _later(lambda: quiet_screensaver(env, xfce=True), delay=3.0)
         write_state(
             spec["state_file"],
             {
@@ -315,6 +443,14 @@ def run(spec_path: str, xvnc_argv: list[str]) -> int:
         )
         if spec.get("rfb_socket") and spec.get("socket"):
             publish_socket(spec["rfb_socket"], spec["socket"], xvnc)
+            log("socket published")  # the supervisor probes on our output: ready now
+        _end_timeline()
+        # Off the critical path: after the socket is published.
+        if spec.get("disable_screensaver", True):
+            xfce = any("xfce" in os.path.basename(part) for part in session_argv)
+            children.extend(quiet_screensaver(env, xfce=False))
+            if xfce:
+                _later(lambda: quiet_screensaver(env, xfce=True), delay=3.0)
         return _wait(xvnc, session, display, children)
     except Terminated as stop:
         log(f"stopping (signal {stop.signum})")
@@ -382,16 +518,49 @@ def _later(action: Any, delay: float) -> None:
             os._exit(0)
 
 
+USAGE = """usage: launch.py SPEC -- Xvnc [options]
+       launch.py --xvnc-pid PID --display-fd FD [--close-fd FD] SPEC
+SPEC: a JSON file, or - for standard input"""
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: ``launch.py SPEC.json -- XVNC [ARGS…]``."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) < 3 or args[1] != "--":
-        print("usage: launch.py SPEC.json -- Xvnc [options]", file=sys.stderr)
+    """Entry point: ``launch.py SPEC -- XVNC [ARGS…]`` (we spawn Xvnc), or
+    ``launch.py --xvnc-pid PID --display-fd FD [--close-fd FD] SPEC`` (Xvnc was spawned
+    just before us by the shell that exec'd us, so it is our child: see
+    :meth:`jupyter_workbench.desktop.backend.DesktopBackend.launch_plan`)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    options: dict[str, int] = {}
+    try:
+        while args and args[0] in {"--xvnc-pid", "--display-fd", "--close-fd"}:
+            options[args[0]] = int(args[1])
+            del args[:2]
+    except (IndexError, ValueError):
+        print(USAGE, file=sys.stderr)
         return 2
+    prespawned = "--xvnc-pid" in options and "--display-fd" in options
+    if not (len(args) == 1 and prespawned) and not (
+        len(args) >= 3 and args[1] == "--" and not options
+    ):
+        print(USAGE, file=sys.stderr)
+        return 2
+    global _EPOCH
+    try:
+        _EPOCH = float(os.environ["WORKBENCH_START_EPOCH"])
+    except (KeyError, ValueError):
+        _EPOCH = None
     os.dup2(1, 2)  # Xvnc, the session and we all log to stdout
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _on_signal)
-    return run(args[0], args[2:])
+    if not prespawned:
+        return run(args[0], args[2:])
+    _own_group()
+    if "--close-fd" in options:  # Xvnc's end of the display pipe: EOF when it dies
+        try:
+            os.close(options["--close-fd"])
+        except OSError:
+            pass
+    log(f"Xvnc spawned (pid {options['--xvnc-pid']})")
+    return serve(args[0], Child(options["--xvnc-pid"]), options["--display-fd"])
 
 
 if __name__ == "__main__":

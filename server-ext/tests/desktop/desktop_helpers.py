@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import time
 
@@ -43,6 +44,11 @@ Section "Screen"
   EndSubSection
 EndSection
 """
+
+
+def unstamped(line: str) -> str:
+    """A log line without the launcher's start-timeline stamp (``[desktop] +N ms …``)."""
+    return re.sub(r"^\[desktop\] \+\d+ ms ", "[desktop] ", line)
 
 
 async def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):

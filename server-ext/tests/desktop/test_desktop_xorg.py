@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from desktop_helpers import needs_xvnc, start, state_is, status, wait_until
+from desktop_helpers import needs_xvnc, start, state_is, status, unstamped, wait_until
 from test_desktop_gpu_path import COLOUR, colour_shows, gl_clear, run_gl, stop
 
 from jupyter_workbench.core import rendering
@@ -157,7 +157,7 @@ async def test_xorg_mode_starts_shares_restarts_and_stops_xorg(api, workbench, g
     # The desktop's log (shown in the UI) says which 3D X server it renders on.
     note = f"[desktop] 3D X server {display}: Xorg pid {pid} (dummy driver), config"
     code, logs = await api("GET", "backends", "desktop", "logs", params={"lines": "500"})
-    assert any(line.startswith(note) for line in logs["lines"]), logs["lines"]
+    assert any(unstamped(line).startswith(note) for line in logs["lines"]), logs["lines"]
     socket_path = workbench.supervisor.get("desktop").ctx.socket_path
 
     async def colour_through_virtualgl(state: dict) -> None:
@@ -225,7 +225,7 @@ async def test_no_nvidia_driver_falls_back_with_the_reason(api, workbench):
     assert workbench.desktop.xorg.status()["state"] == "stopped"  # nothing was started
     code, logs = await api("GET", "backends", "desktop", "logs", params={"lines": "500"})
     assert any(
-        line.startswith("[desktop] xorg not used: NVIDIA's Xorg driver nvidia_drv.so")
+        unstamped(line).startswith("[desktop] xorg not used: NVIDIA's Xorg driver nvidia_drv.so")
         for line in logs["lines"]
     ), logs["lines"]
 
