@@ -24,13 +24,15 @@ Xvnc starts) or from a file ``SPEC.json``; it holds:
                    requested mode is not used), so the desktop's log in the UI says it
 ``xauth_displays`` ``[[N, hex cookie], …]``: other X servers the session may open (the
                    ``xorg`` mode's 3D X server), added to the desktop's Xauthority
+``xauthority``     the desktop's Xauthority file, when the backend wrote it (with the
+                   ``xauth_displays``) before spawning Xvnc
 
 Steps: write the cookie; spawn Xvnc with ``-displayfd`` on a pipe; read the spec; remove
 stale X locks/sockets whose owner is dead; read the display number Xvnc chose and lock it;
-publish the state file, then move Xvnc's socket to the path the supervisor probes (so
-"ready" implies the display number is known, and the first frame is served before the
-session competes with Xvnc for the CPU); start the session with ``DISPLAY`` set and
-publish its PID; then wait. Each step is logged ``+N ms`` from the start request
+start the session with ``DISPLAY`` set; publish the state file, then move Xvnc's socket
+to the path the supervisor probes (so "ready" implies the display number and the
+session's PID are known); then the screensaver switches, off the critical path; then
+wait. Each step is logged ``+N ms`` from the start request
 (``WORKBENCH_START_EPOCH``).
 
 * The session exits (logout): Xvnc is stopped and this process exits with the session's
