@@ -289,20 +289,18 @@ def _escaped() -> list[int]:
     """Our user's live processes outside our group that carry this desktop's mark."""
     if _mark is None:
         return []
-    me, uid = os.getpid(), os.getuid()
+    uid = os.getuid()
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == me:
-            continue
+    for pid in _other_pids():
         try:
-            if os.stat(f"/proc/{entry}").st_uid != uid:
+            if os.stat(f"/proc/{pid}").st_uid != uid:
                 continue
-            with open(f"/proc/{entry}/environ", "rb") as handle:
+            with open(f"/proc/{pid}/environ", "rb") as handle:
                 environ = handle.read().split(b"\0")
         except OSError:
             continue
         if _mark in environ:
-            found.append(int(entry))
+            found.append(pid)
     return found
 
 
@@ -342,19 +340,23 @@ def _group_members() -> list[int]:
             pass
     except ChildProcessError:
         pass
-    me, group = os.getpid(), os.getpgrp()
+    group = os.getpgrp()
     members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == me:
-            continue
+    for pid in _other_pids():
         try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
                 fields = handle.read().rsplit(b")", 1)[1].split()
         except (OSError, IndexError):
             continue
         if int(fields[2]) == group and fields[0] != b"Z":
-            members.append(int(entry))
+            members.append(pid)
     return members
+
+
+def _other_pids() -> list[int]:
+    """Every process ID in /proc but ours."""
+    me = os.getpid()
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and int(entry) != me]
 
 
 def exit_code(returncode: int) -> int:
