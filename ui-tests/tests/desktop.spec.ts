@@ -194,7 +194,12 @@ test.describe('Remote desktop', () => {
     }
   });
 
-  test('noVNC is loaded only when a desktop opens', async ({ page }) => {
+  test('noVNC is loaded only when a desktop opens', async ({
+    page,
+    request,
+    baseURL
+  }) => {
+    await request.post(`${baseURL}/${API}/desktop/stop`, { data: {} });
     // The chunks of the built labextension that hold noVNC's code.
     const chunks = fs
       .readdirSync(STATIC_DIR)
@@ -208,6 +213,8 @@ test.describe('Remote desktop', () => {
     expect(chunks.filter(file => file.startsWith('remoteEntry'))).toEqual([]);
     const requested: string[] = [];
     const desktopAssets: string[] = [];
+    let chunkRequestedAt = Infinity;
+    let startAnsweredAt = -Infinity;
     page.on('request', req => {
       const file = new URL(req.url()).pathname;
       if (file.includes('/@jupyter-workbench/desktop/')) {
@@ -215,6 +222,12 @@ test.describe('Remote desktop', () => {
       }
       if (chunks.some(chunk => file.endsWith(`/${chunk}`))) {
         requested.push(path.basename(file));
+        chunkRequestedAt = Math.min(chunkRequestedAt, Date.now());
+      }
+    });
+    page.on('response', res => {
+      if (new URL(res.url()).pathname.endsWith(`/${API}/desktop/start`)) {
+        startAnsweredAt = Date.now();
       }
     });
     await page.reload();
@@ -228,6 +241,9 @@ test.describe('Remote desktop', () => {
     expect(requested).toEqual([]);
     await openDesktop(page);
     expect(requested.sort()).toEqual([...chunks].sort());
+    // The chunk is fetched while the (stopped) desktop starts, not after.
+    expect(startAnsweredAt).toBeGreaterThan(0);
+    expect(chunkRequestedAt).toBeLessThan(startAnsweredAt);
   });
 
   test('shows the session, paints its colour and says software rendering', async ({

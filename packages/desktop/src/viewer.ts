@@ -135,7 +135,8 @@ export class DesktopViewer extends Widget {
    * Start the desktop if needed (the server restarts a dead Xvnc), then connect.
    *
    * The WebSocket opens only once the backend reports "running", so the first
-   * connection never races the VNC server's start.
+   * connection never races the VNC server's start; noVNC's chunk is fetched
+   * meanwhile.
    */
   async connect(): Promise<void> {
     const generation = ++this._generation;
@@ -144,12 +145,16 @@ export class DesktopViewer extends Widget {
     this._intent = null;
     this._clearRetry();
     this._setState(this._attempts > 0 ? 'reconnecting' : 'starting');
+    // noVNC's chunk loads while the desktop starts, off the critical path (awaited
+    // below; a start that fails never reads it, hence the no-op catch).
+    const novnc = import('@novnc/novnc');
+    novnc.catch(() => undefined);
     const started = await this._ensureStarted(current);
     if (!started || !current()) {
       return;
     }
     this._setState(this._attempts > 0 ? 'reconnecting' : 'connecting');
-    const { default: RFBClass } = await import('@novnc/novnc');
+    const { default: RFBClass } = await novnc;
     if (!current()) {
       return;
     }
