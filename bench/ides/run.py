@@ -396,6 +396,7 @@ class Bench:
         print("== priming (untimed)", flush=True)
         attempt("prime ours", tries, lambda: self.cold_tab(self.bases["ours"]))
         attempt("prime floor", tries, self.cold_floor)
+        attempt("prime anchor", tries, self.cold_jvp)
         print(f"  floor flags: {getattr(self, 'floor_flags', '?')}", flush=True)
         for r in range(args.rounds):
             print(f"== cold round {r + 1}/{args.rounds}", flush=True)
@@ -607,7 +608,9 @@ def main() -> int:
     parser.add_argument(
         "--idle", type=float, default=10.0, help="seconds of idle measured"
     )
-    parser.add_argument("--settle", type=float, default=5.0, help="seconds before idle")
+    parser.add_argument(
+        "--settle", type=float, default=15.0, help="seconds before idle"
+    )
     parser.add_argument(
         "--no-ab",
         dest="ab",

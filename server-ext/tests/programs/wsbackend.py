@@ -33,7 +33,7 @@ class Echo(websocket.WebSocketHandler):
 
 
 async def main(path):
-    app = web.Application([(r"/", Ready), (r"/ws", Echo)])
+    app = web.Application([(r"/", Ready), (r"/ready", Ready), (r"/ws", Echo)])
     server = httpserver.HTTPServer(app)
     server.add_socket(netutil.bind_unix_socket(path, mode=0o600))
     print("wsbackend ready", flush=True)

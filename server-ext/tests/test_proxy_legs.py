@@ -1,4 +1,5 @@
-"""The backend WebSocket leg of our proxy routes offers no permessage-deflate.
+"""What our proxy routes add between the browser and a backend: no WebSocket compression
+on the backend leg, no ETag the backend did not send.
 
 jupyter-server-proxy opens that leg with ``compression_options={}``, so each message
 between Jupyter and a backend on a local unix socket was compressed twice over; ours
@@ -27,7 +28,12 @@ def workbench_backends(program):
             "title": "WS backend",
             "command": program("wsbackend.py", "{unix_socket}"),
             "readiness": {"kind": "http", "path": "/", "timeout": 20},
-        }
+        },
+        "plain": {
+            "title": "Plain HTTP",
+            "command": program("webapp.py", "{unix_socket}", "--title", "Plain"),
+            "readiness": {"kind": "http", "path": "/", "timeout": 20},
+        },
     }
 
 
@@ -72,3 +78,13 @@ async def test_browser_leg_follows_jupyter_default(jp_ws_fetch):
         assert ws.protocol._compressor is None
     finally:
         ws.close()
+
+
+async def test_no_etag_added_to_backend_response(jp_fetch):
+    # webapp.py sends no ETag; tornado would hash the body and add one.
+    response = await jp_fetch("plain", "page")
+    assert b"Plain" in response.body
+    assert "Etag" not in response.headers
+    # The backend's own ETag passes through unchanged (tornado's handler in wsbackend.py).
+    response = await jp_fetch("wsb", "ready")
+    assert response.body == b"ready" and response.headers["Etag"].startswith('"')
