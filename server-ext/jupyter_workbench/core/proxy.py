@@ -16,6 +16,16 @@ Faults are answered, never raised as a 500:
   OPTIONS or DELETE (RFC 9110 gives it no meaning, and forwarding it is a request
   smuggling risk) and a PATCH without content (RFC 5789: PATCH carries a patch document);
 * errors are JSON ``{"error": {"status", "message"}}``, like the REST API's.
+
+The WebSocket leg to the backend offers no ``permessage-deflate``: jupyter-server-proxy's
+``pingable_ws_connect`` passes ``compression_options={}``, so every message between
+Jupyter and a backend on a local unix socket (VS Code's, all of them) was deflated by
+one side and inflated by the other, for nothing. Our handlers open that leg themselves
+(:func:`connect_backend_ws`), without compression; other users of jupyter-server-proxy in
+the same server keep its behaviour. The browser-facing leg is Jupyter's default
+(``ServerApp.websocket_compression_options``, none unless configured).
+
+Responses keep the backend's caching headers: no ETag is added to what it did not tag.
 """
 
 from __future__ import annotations
@@ -28,9 +38,12 @@ import time
 from typing import Any  # Any: jupyter-server-proxy's handler methods are untyped
 
 from jupyter_server_proxy.config import ServerProcess, make_handlers
-from tornado import httpclient, web
+from jupyter_server_proxy.unixsock import UnixResolver
+from jupyter_server_proxy.websocket import PingableWSClientConnection
+from tornado import httpclient, httputil, web
 from tornado.iostream import StreamClosedError
-from tornado.websocket import WebSocketError
+from tornado.netutil import Resolver
+from tornado.websocket import WebSocketError, _default_max_message_size
 
 from .catalogue import Catalogue
 from .handlers import HandlerSpec
@@ -92,6 +105,42 @@ async def connect_unix(path: str, timeout: float = CONNECT_TIMEOUT) -> socket.so
     except BaseException:
         sock.close()
         raise
+
+
+#: Request headers not forwarded on the backend WebSocket leg: the browser's extension offer
+#: is for the browser-facing leg; the backend leg negotiates its own (none).
+WS_HANDSHAKE_HEADERS = ("Sec-WebSocket-Extensions",)
+
+
+def backend_ws_headers(headers: httputil.HTTPHeaders) -> httputil.HTTPHeaders:
+    """``headers`` for the backend leg, without the browser's WebSocket extension offer."""
+    forwarded = httputil.HTTPHeaders(headers)
+    for name in WS_HANDSHAKE_HEADERS:
+        forwarded.pop(name, None)
+    return forwarded
+
+
+async def connect_backend_ws(
+    request: httpclient.HTTPRequest,
+    on_message_callback: Any,  # Any: tornado's Callable[[None | str | bytes], None]
+    on_ping_callback: Any,  # Any: jupyter-server-proxy's untyped ping callback
+    subprotocols: list[str] | None,
+    resolver: Resolver | None,
+) -> PingableWSClientConnection:
+    """jupyter-server-proxy's ``pingable_ws_connect``, offering no ``permessage-deflate``."""
+    request.headers = backend_ws_headers(request.headers)
+    proxied = httpclient._RequestProxy(request, httpclient.HTTPRequest._DEFAULTS)
+    kwargs = {"resolver": resolver} if resolver else {}
+    conn = PingableWSClientConnection(
+        request=proxied,
+        compression_options=None,
+        on_message_callback=on_message_callback,
+        on_ping_callback=on_ping_callback,
+        max_message_size=_default_max_message_size,
+        subprotocols=subprotocols,
+        **kwargs,
+    )
+    return await conn.connect_future
 
 
 def check_request_body(method: str, body: bytes | None) -> None:
@@ -189,6 +238,37 @@ def _ensure_running_mixin(catalogue: Catalogue, managed: ManagedProcess, raw_soc
             sock = await connect_unix(self.unix_socket)  # type: ignore[attr-defined]
             return await asyncio.get_running_loop().create_unix_connection(protocol, sock=sock)
 
+        async def proxy_open(self, host: str, port: int, proxied_path: str = "") -> None:
+            # jupyter-server-proxy's proxy_open (4.x), with the backend leg opened by
+            # connect_backend_ws: no compression between Jupyter and the unix socket.
+            if raw_socket or self.unix_socket is None:  # type: ignore[attr-defined]
+                return await super().proxy_open(host, port, proxied_path)  # type: ignore[misc, no-any-return]
+            if not proxied_path.startswith("/"):
+                proxied_path = "/" + proxied_path
+            client_uri = self.get_client_uri("ws", host, port, proxied_path)  # type: ignore[attr-defined]
+            headers = self.proxy_request_headers()  # type: ignore[attr-defined]
+
+            def message_cb(message: str | bytes | None) -> None:
+                self._record_activity()  # type: ignore[attr-defined]
+                if message is None:
+                    self.close()  # type: ignore[attr-defined]
+                else:
+                    self.write_message(message, binary=isinstance(message, bytes))  # type: ignore[attr-defined]
+
+            def ping_cb(data: bytes) -> None:
+                self._record_activity()  # type: ignore[attr-defined]
+                self.ping(data)  # type: ignore[attr-defined]
+
+            self._record_activity()  # type: ignore[attr-defined]
+            self.ws = await connect_backend_ws(
+                httpclient.HTTPRequest(url=client_uri, headers=headers),
+                message_cb,
+                ping_cb,
+                self._requested_subprotocols,  # type: ignore[attr-defined]
+                UnixResolver(self.unix_socket),  # type: ignore[attr-defined]
+            )
+            self._record_activity()  # type: ignore[attr-defined]
+
         async def open(self, path: str) -> Any:
             try:
                 return await super().open(path)  # type: ignore[misc]
@@ -197,6 +277,12 @@ def _ensure_running_mixin(catalogue: Catalogue, managed: ManagedProcess, raw_soc
                     "[workbench] %s: WebSocket to the backend failed: %s", name, err
                 )
                 self.close(1011, f"{name} is not answering")  # type: ignore[attr-defined]
+
+        def compute_etag(self) -> str | None:
+            # The backend's caching headers, as sent: tornado would otherwise hash every
+            # proxied 200 body (3 MB of VS Code's workbench.js, br-encoded) to add an ETag
+            # the backend did not send, in Jupyter's event loop.
+            return None
 
         def write_error(self, status_code: int, **kwargs: Any) -> None:
             json_error(self, status_code, **kwargs)  # type: ignore[arg-type]
