@@ -23,6 +23,7 @@ from .core import api
 from .core.api import backend_handlers, fallback_handlers
 from .core.catalogue import Catalogue
 from .core.feature import Feature
+from .core.intent import DEFAULT_TIMEOUT, IntentStarts
 from .core.openapi import OPENAPI_OPERATIONS, openapi_handlers
 from .core.portproxy import install_first, port_proxy_handlers
 from .core.proxy import proxy_handlers
@@ -100,6 +101,17 @@ class WorkbenchApp(ExtensionApp):
         20, help="Log lines included with each backend status (the UI's live log tail)."
     ).tag(config=True)
 
+    intent_timeout = Float(
+        DEFAULT_TIMEOUT,
+        help="""Seconds a backend started on intent waits to be opened before it is stopped.
+
+        The launcher starts a backend when the pointer rests on its tile or the tile gets
+        keyboard focus (opt-in per backend, in the launcher's settings); unless it is then
+        opened within this time, it is stopped again. A backend that was already running,
+        or that the user started or opened, is never stopped this way.
+        0 turns start on intent off (the start route then answers 409 to it).""",
+    ).tag(config=True)
+
     @default("runtime_dir")
     def _default_runtime_dir(self) -> str:
         xdg = os.environ.get("XDG_RUNTIME_DIR")
@@ -123,6 +135,7 @@ class WorkbenchApp(ExtensionApp):
         self.socket_root = tempfile.mkdtemp(prefix="jupyter-workbench-", dir=base)
         os.chmod(self.socket_root, 0o700)
         self.supervisor = Supervisor(self.socket_root, self.log)
+        self.intents = IntentStarts(max(0.0, self.intent_timeout), self.log)
         self.catalogue = Catalogue(
             self.supervisor,
             self.log,
@@ -148,7 +161,7 @@ class WorkbenchApp(ExtensionApp):
     def initialize_handlers(self) -> None:
         """Register the REST API, the proxies and the feature handlers."""
         server = self.server
-        self.handlers.extend(backend_handlers(self.catalogue, self.status_log_lines))
+        self.handlers.extend(backend_handlers(self.catalogue, self.intents, self.status_log_lines))
         for feature in self.features:
             for path, handler, kwargs in feature.handlers():
                 self.handlers.append((url_path_join("workbench", path), handler, kwargs))
@@ -160,7 +173,9 @@ class WorkbenchApp(ExtensionApp):
         ]
         self.handlers.extend(openapi_handlers(operations))
         self.handlers.extend(fallback_handlers())
-        server.web_app.add_handlers(".*", proxy_handlers(self.catalogue, server.base_url))
+        server.web_app.add_handlers(
+            ".*", proxy_handlers(self.catalogue, server.base_url, self.intents)
+        )
         install_first(server.web_app, port_proxy_handlers(server, self.allow_port_proxy))
         settings = server.web_app.settings
         if self.websocket_ping_interval > 0 and not settings.get("websocket_ping_interval"):
@@ -168,6 +183,7 @@ class WorkbenchApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         """Stop the features and every backend (TERM, grace, KILL); remove the sockets."""
+        await self.intents.close()
         for feature in self.features:
             try:
                 await feature.teardown()

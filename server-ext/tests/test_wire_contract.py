@@ -148,6 +148,7 @@ def test_desktop_extras_only_on_desktop_backends():
         "error": None,
         "next_restart_in": None,
         "log_tail": [],
+        "intent_deadline": None,
         "loopback_port": None,
         "detection": {
             "available": True,

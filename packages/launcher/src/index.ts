@@ -33,6 +33,7 @@ import { Menu, MenuBar, PanelLayout, Widget } from '@lumino/widgets';
 
 import { iconFor, tileIconFor } from './icons';
 import { LogView } from './log';
+import { IntentStarter } from './intent';
 import { ILauncherSettings, openInFor, tileCaption, tileLabel } from './labels';
 import { WorkbenchModel } from './model';
 import { BackendPanel } from './panel';
@@ -371,6 +372,26 @@ function activate(
     }
   });
 
+  // Start on intent (opt-in per backend in the settings): a pointer resting on a tile,
+  // or keyboard focus on it, starts the backend so that it is ready sooner when clicked.
+  const intents = new IntentStarter({
+    start: name => model.client.startOnIntent(name),
+    enabled: name => {
+      const backend = model.find(name);
+      return (
+        !!backend &&
+        backend.available &&
+        (backend.state === 'stopped' || backend.state === 'failed') &&
+        model.settings.startOnIntent.includes(name)
+      );
+    },
+    tileSelector: '.jp-LauncherCard',
+    backendOf: Private.backendOfTile,
+    started: (name, answer) => model.updateState(name, answer.state),
+    delay: model.settings.intentDelay
+  });
+  intents.attach(document);
+
   if (runningManagers) {
     const running = new RunningBackends({
       workbench: model,
@@ -386,11 +407,13 @@ function activate(
     void settingRegistry
       .load(PLUGIN_ID)
       .then(loaded => {
-        // The catalogue poll and the start views follow the settings.
-        const update = () =>
+        // The catalogue poll, the start views and start on intent follow the settings.
+        const update = () => {
           model.configure(
             loaded.composite as unknown as Partial<ILauncherSettings>
           );
+          intents.delay = model.settings.intentDelay;
+        };
         update();
         loaded.changed.connect(update);
       })
@@ -649,7 +672,14 @@ namespace Private {
     const card = app.contextMenuHitTest(node =>
       node.classList.contains('jp-LauncherCard')
     );
-    const icon = card?.querySelector('[data-workbench-tile]');
+    return card ? backendOfTile(card) : null;
+  }
+
+  /**
+   * The backend name of a launcher tile; null for a tile that is not the Workbench's.
+   */
+  export function backendOfTile(card: Element): string | null {
+    const icon = card.querySelector('[data-workbench-tile]');
     return icon?.getAttribute('data-workbench-tile') ?? null;
   }
 

@@ -18,6 +18,8 @@ export interface ILauncherSettings {
   pollInterval: number;
   /** Seconds between status polls while a backend starts. */
   progressInterval: number;
+  startOnIntent: string[];
+  intentDelay: number;
 }
 
 /**
@@ -26,7 +28,9 @@ export interface ILauncherSettings {
 export const DEFAULT_SETTINGS: Readonly<ILauncherSettings> = {
   openIn: {},
   pollInterval: 10,
-  progressInterval: 0.5
+  progressInterval: 0.5,
+  startOnIntent: [],
+  intentDelay: 300
 };
 
 /**

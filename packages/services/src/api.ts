@@ -4,6 +4,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import type {
   IBackendList,
   IBackendLogs,
+  IBackendStartRequest,
   IBackendStatus,
   IBackendInfo,
   IDesktopInfo,
@@ -98,6 +99,18 @@ export class WorkbenchClient {
    */
   start(name: string): Promise<IBackendStatus> {
     return this.action(name, 'start');
+  }
+
+  /**
+   * Start a backend on the user's intent (the pointer rests on its tile, or the tile has
+   * keyboard focus): resolves at once (202), with `intent_deadline` set unless it was
+   * already running. The server stops it again unless it is opened before that deadline;
+   * a `WorkbenchAPIError` with status 409 when the server has start on intent turned off
+   * (or the backend is not available).
+   */
+  startOnIntent(name: string): Promise<IBackendStatus> {
+    const body: IBackendStartRequest = { intent: true };
+    return this.action(name, 'start', body);
   }
 
   /**
@@ -206,11 +219,15 @@ export class WorkbenchClient {
     return body as IWirePayloads[K];
   }
 
-  private action(name: string, verb: string): Promise<IBackendStatus> {
+  private action(
+    name: string,
+    verb: string,
+    body: IBackendStartRequest = {}
+  ): Promise<IBackendStatus> {
     return this.request(
       'backend-status',
       this.apiUrl('backends', encodeURIComponent(name), verb),
-      { method: 'POST', body: '{}' },
+      { method: 'POST', body: JSON.stringify(body) },
       [502]
     );
   }

@@ -4,7 +4,10 @@
                                   version, state, … for every backend
 ``GET  backends/{name}``          state, pid, restarts, last exit code, started_at, url,
                                   live log tail, …
-``POST backends/{name}/start``    start and wait until running or failed
+``POST backends/{name}/start``    start and wait until running or failed; with the body
+                                  ``{"intent": true}``: start in the background on the
+                                  user's intent (202), stopped again unless opened in time
+                                  (:mod:`jupyter_workbench.core.intent`)
 ``POST backends/{name}/stop``     stop (TERM, grace, KILL)
 ``POST backends/{name}/restart``  stop, then start and wait
 ``GET  backends/{name}/logs``     the last log lines (``?lines=N``, at most 500)
@@ -14,6 +17,7 @@ The payloads' JSON Schemas are in ``jupyter_workbench/schemas/`` (``backend-*.js
 
 from __future__ import annotations
 
+import json
 from typing import Any  # Any: JSON values are heterogeneous
 
 from jupyter_server.auth.decorator import authorized
@@ -22,6 +26,7 @@ from tornado import web
 
 from .catalogue import Catalogue
 from .handlers import HandlerSpec, WorkbenchAPIHandler
+from .intent import IntentStarts
 from .openapi import Operation
 from .supervisor import LOG_LINES, ManagedProcess, State
 
@@ -31,9 +36,12 @@ _NAME = r"(?P<name>[^/]+)"
 class _BackendHandler(WorkbenchAPIHandler):
     """Shared lookups for the per-backend routes."""
 
-    def initialize(self, catalogue: Catalogue, status_log_lines: int = 20) -> None:
-        """Bind the handler to the backend ``catalogue``."""
+    def initialize(
+        self, catalogue: Catalogue, intents: IntentStarts, status_log_lines: int = 20
+    ) -> None:
+        """Bind the handler to the backend ``catalogue`` and the intent starts."""
         self.catalogue = catalogue
+        self.intents = intents
         self.status_log_lines = status_log_lines
 
     def managed(self, name: str) -> ManagedProcess:
@@ -68,6 +76,7 @@ class _BackendHandler(WorkbenchAPIHandler):
         }
         if full:
             entry.update(managed.status(log_tail=self.status_log_lines))
+            entry["intent_deadline"] = self.intents.deadline(name)
             entry["detection"] = detection.to_json()
             if backend.extras_key:
                 entry[backend.extras_key] = backend.extra_info()
@@ -107,7 +116,13 @@ class BackendActionHandler(_BackendHandler):
         managed = self.managed(name)
         if action not in {"start", "stop", "restart"}:
             raise web.HTTPError(404, f"Unknown action {action!r}; use start, stop or restart")
-        self.get_json_body_or_400()
+        body = self.get_json_body_or_400()
+        intent = action == "start" and start_intent(body)
+        if intent and not self.intents.enabled:
+            raise web.HTTPError(
+                409,
+                "Start on intent is turned off on this server (WorkbenchApp.intent_timeout = 0)",
+            )
         if action in {"start", "restart"}:
             detection = await self.catalogue.detection(name)
             if not detection.available:
@@ -116,6 +131,11 @@ class BackendActionHandler(_BackendHandler):
                     f"{name} is not available: {detection.reason}"
                     + (f" — {detection.install_hint}" if detection.install_hint else ""),
                 )
+        if intent:
+            await self.intents.start(managed)
+            self.write_json(await self.describe(name, full=True), status=202)
+            return
+        self.intents.claim(name)
         if action == "start":
             await managed.start()
         elif action == "stop":
@@ -125,6 +145,17 @@ class BackendActionHandler(_BackendHandler):
         entry = await self.describe(name, full=True)
         ok = action == "stop" or managed.state == State.RUNNING
         self.write_json(entry, status=200 if ok else 502)
+
+
+def start_intent(body: dict[str, Any]) -> bool:
+    """The ``intent`` flag of a start request's body (schema ``backend-start``); 400 if bad."""
+    unknown = sorted(set(body) - {"intent"})
+    if unknown:
+        raise web.HTTPError(400, f"Unknown field(s) in the start request: {', '.join(unknown)}")
+    intent = body.get("intent", False)
+    if not isinstance(intent, bool):
+        raise web.HTTPError(400, f"intent must be true or false, not {json.dumps(intent)}")
+    return intent
 
 
 class BackendLogsHandler(_BackendHandler):
@@ -155,10 +186,12 @@ class NotFoundHandler(WorkbenchAPIHandler):
     post = put = delete = patch = get
 
 
-def backend_handlers(catalogue: Catalogue, status_log_lines: int = 20) -> list[HandlerSpec]:
+def backend_handlers(
+    catalogue: Catalogue, intents: IntentStarts, status_log_lines: int = 20
+) -> list[HandlerSpec]:
     """Handlers for the backend API, relative to ``base_url``."""
     api = "workbench/api"
-    kwargs = {"catalogue": catalogue, "status_log_lines": status_log_lines}
+    kwargs = {"catalogue": catalogue, "intents": intents, "status_log_lines": status_log_lines}
     return [
         (url_path_join(api, "backends"), BackendListHandler, kwargs),
         (url_path_join(api, "backends", _NAME), BackendHandler, kwargs),
@@ -192,22 +225,34 @@ OPERATIONS = [
         "backend-logs",
         query={"lines": {"type": "integer", "minimum": 1, "maximum": LOG_LINES}},
     ),
-    *(
-        Operation(
-            "POST",
-            f"workbench/api/backends/{{name}}/{action}",
-            summary,
-            "backend-status",
-            errors=(400, 404, 409),
-            body=True,
-            extra={502: ("The backend failed to start (its status)", "backend-status")}
-            if action != "stop"
-            else {},
-        )
-        for action, summary in (
-            ("start", "Start a backend and wait until it runs or fails"),
-            ("stop", "Stop a backend (TERM, grace, KILL)"),
-            ("restart", "Stop, then start a backend"),
-        )
+    Operation(
+        "POST",
+        "workbench/api/backends/{name}/start",
+        "Start a backend and wait until it runs or fails; or, with {intent: true}, start it "
+        "in the background on the user's intent (stopped again unless opened in time)",
+        "backend-status",
+        errors=(400, 404, 409),
+        body="backend-start",
+        extra={
+            202: ("Started on intent (its status, with intent_deadline)", "backend-status"),
+            502: ("The backend failed to start (its status)", "backend-status"),
+        },
+    ),
+    Operation(
+        "POST",
+        "workbench/api/backends/{name}/stop",
+        "Stop a backend (TERM, grace, KILL)",
+        "backend-status",
+        errors=(400, 404, 409),
+        body=True,
+    ),
+    Operation(
+        "POST",
+        "workbench/api/backends/{name}/restart",
+        "Stop, then start a backend",
+        "backend-status",
+        errors=(400, 404, 409),
+        body=True,
+        extra={502: ("The backend failed to start (its status)", "backend-status")},
     ),
 ]

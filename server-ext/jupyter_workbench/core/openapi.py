@@ -44,8 +44,9 @@ class Operation:
     query: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     #: Path parameters: name → JSON Schema (default: any non-empty string without "/").
     path_params: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
-    #: Whether it takes an (optional) JSON object body.
-    body: bool = False
+    #: Whether it takes an (optional) JSON object body: True (any object, ignored) or the
+    #: name of the body's schema.
+    body: bool | str = False
     #: Other answers: status → (description, schema name or None).
     extra: dict[int, tuple[str, str | None]] = dataclasses.field(default_factory=dict)
     #: The media type of a non-JSON 2xx answer.
@@ -114,7 +115,13 @@ def _operation_object(op: Operation) -> dict[str, Any]:
         "parameters": parameters,
         "responses": responses,
     }
-    if op.body:
+    if isinstance(op.body, str):
+        obj["requestBody"] = {
+            "required": False,
+            "description": "Optional; no body is the same as an empty object",
+            "content": {"application/json": {"schema": _ref(op.body)}},
+        }
+    elif op.body:
         obj["requestBody"] = {
             "required": False,
             "description": "Ignored, but must be a JSON object when given",

@@ -47,6 +47,7 @@ from tornado.websocket import WebSocketError, _default_max_message_size
 
 from .catalogue import Catalogue
 from .handlers import HandlerSpec
+from .intent import IntentStarts
 from .supervisor import ManagedProcess, State
 
 #: Seconds a request waits for a just-crashed backend to be reaped before answering 503.
@@ -167,11 +168,15 @@ def json_error(handler: web.RequestHandler, status_code: int, **kwargs: Any) -> 
     handler.finish(json.dumps({"error": {"status": status_code, "message": message}}))
 
 
-def _ensure_running_mixin(catalogue: Catalogue, managed: ManagedProcess, raw_socket: bool) -> type:
+def _ensure_running_mixin(
+    catalogue: Catalogue, managed: ManagedProcess, raw_socket: bool, intents: IntentStarts | None
+) -> type:
     """A mixin that starts ``managed``'s backend before a request is proxied to it."""
     name = managed.backend.name
 
     async def ensure_running() -> None:
+        if intents is not None:
+            intents.opened(name)  # opened: no longer stopped if an intent start's time runs out
         if managed.serving():
             return
         if managed.crashed_unreaped() and not await managed.wait_reaped(REAP_WAIT):
@@ -290,7 +295,9 @@ def _ensure_running_mixin(catalogue: Catalogue, managed: ManagedProcess, raw_soc
     return EnsureRunning
 
 
-def proxy_handlers(catalogue: Catalogue, base_url: str) -> list[HandlerSpec]:
+def proxy_handlers(
+    catalogue: Catalogue, base_url: str, intents: IntentStarts | None = None
+) -> list[HandlerSpec]:
     """Tornado handlers proxying ``{base_url}<url_path>/`` to each backend's unix socket."""
     handlers: list[HandlerSpec] = []
     for name, backend in catalogue.items():
@@ -307,7 +314,7 @@ def proxy_handlers(catalogue: Catalogue, base_url: str) -> list[HandlerSpec]:
             launcher_entry={"enabled": False},
             **options,
         )
-        mixin = _ensure_running_mixin(catalogue, managed, backend.raw_socket)
+        mixin = _ensure_running_mixin(catalogue, managed, backend.raw_socket, intents)
         for pattern, handler, *rest in make_handlers(base_url, [server]):
             if hasattr(handler, "proxy"):
                 handler = type(f"Workbench{handler.__name__}", (mixin, handler), {})

@@ -7,7 +7,7 @@ import type { BackendState } from './backend-info';
 import type { IDesktopInfo } from './desktop-info';
 
 /**
- * Full status of one backend (`GET workbench/api/backends/{name}`), also the answer of `POST …/{start|stop|restart}` (status 200, or 502 when the backend failed to start).
+ * Full status of one backend (`GET workbench/api/backends/{name}`), also the answer of `POST …/{start|stop|restart}` (status 200, or 502 when the backend failed to start; 202 for a start on intent).
  */
 export interface IBackendStatus {
   /**
@@ -111,6 +111,10 @@ export interface IBackendStatus {
    * The 127.0.0.1 port of the bridge to the unix socket, for the rare backend that needs one (RStudio without unix-socket support); `null` otherwise.
    */
   loopback_port: number | null;
+  /**
+   * Epoch seconds after which a backend started on intent (`POST …/start` with `{"intent": true}`) is stopped unless it is opened first; `null` when no such deadline applies (not started on intent, already opened, or started explicitly).
+   */
+  intent_deadline: number | null;
   detection: IDetection;
   desktop?: IDesktopInfo;
 }

@@ -5,6 +5,7 @@
 import type { IBackendInfo } from './backend-info';
 import type { IBackendList } from './backend-list';
 import type { IBackendLogs } from './backend-logs';
+import type { IBackendStartRequest } from './backend-start';
 import type { IBackendStatus } from './backend-status';
 import type { IDesktopInfo } from './desktop-info';
 import type { IDesktopList } from './desktop-list';
@@ -20,6 +21,7 @@ import type { IRendererReport } from './renderer-report';
 export type * from './backend-info';
 export type * from './backend-list';
 export type * from './backend-logs';
+export type * from './backend-start';
 export type * from './backend-status';
 export type * from './desktop-info';
 export type * from './desktop-list';
@@ -39,6 +41,7 @@ export interface IWirePayloads {
   'backend-info': IBackendInfo;
   'backend-list': IBackendList;
   'backend-logs': IBackendLogs;
+  'backend-start': IBackendStartRequest;
   'backend-status': IBackendStatus;
   'desktop-info': IDesktopInfo;
   'desktop-list': IDesktopList;
@@ -77,6 +80,7 @@ export const REQUIRED_KEYS: {
   ],
   'backend-list': ['backends'],
   'backend-logs': ['name', 'lines'],
+  'backend-start': [],
   'backend-status': [
     'name',
     'title',
@@ -104,6 +108,7 @@ export const REQUIRED_KEYS: {
     'next_restart_in',
     'log_tail',
     'loopback_port',
+    'intent_deadline',
     'detection'
   ],
   'desktop-info': [
