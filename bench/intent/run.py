@@ -168,7 +168,7 @@ def report(results: dict[tuple[str, str], list[float]], names: list[str], args) 
         return statistics.median(values) if values else math.nan
 
     try:
-        load = "load average %.1f %.1f %.1f" % os.getloadavg()
+        load = "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
     except OSError:
         load = "load average unknown"
     print(
