@@ -50,13 +50,13 @@ LABEXT_DIR := $(ROOT)/server-ext/jupyter_workbench/labextensions/@jupyter-workbe
 TS_SOURCES := $(shell find packages/*/src packages/*/style packages/*/schema packages/*/package.json -type f 2>/dev/null)
 
 .PHONY: help bootstrap start test lint lint-types lint-fix jest pytest galata check-wheel build kube-tools soak \
-	bench-desktop bench-ides bench-gpu bench-3d bench device-check-prep fetch-virtualgl clean
+	bench-desktop bench-ides bench-gpu bench-3d bench-intent bench device-check-prep fetch-virtualgl clean
 
 help:
 	@echo "make start   bootstrap everything and open JupyterLab with the Workbench (port $(PORT))"
 	@echo "make test    bootstrap everything and run every test (lint, jest, pytest, Galata, wheel)"
 	@echo "make kube-tools  helm, the Zero-to-JupyterHub chart and the hub venv for tests/kube"
-	@echo "make bench   run the benchmarks (bench-desktop, bench-ides, bench-gpu, bench-3d)"
+	@echo "make bench   run the benchmarks (bench-desktop, bench-ides, bench-gpu, bench-3d, bench-intent)"
 	@echo "make soak    a 10-minute soak (SOAK_SECONDS=…): RSS slope, open fds, 5xx (not in CI)"
 
 # ---------------------------------------------------------------- bootstrap
@@ -244,7 +244,10 @@ bench-gpu: bootstrap
 bench-3d: bootstrap
 	$(PY) bench/3d/run.py
 
-bench: bench-desktop bench-ides bench-gpu bench-3d
+bench-intent: bootstrap
+	$(PY) bench/intent/run.py
+
+bench: bench-desktop bench-ides bench-gpu bench-3d bench-intent
 
 # Not in CI: desktop + VS Code + 50 GPU subscribers + a viewer reconnecting every 10 s for
 # SOAK_SECONDS (default 600); prints the server's RSS slope, open fds and 5xx count.

@@ -50,6 +50,10 @@ c.WorkbenchApp.backends = {
     },
 }
 
+# Start on intent: a backend started because the pointer rests on its tile is stopped again
+# after 4 s unless opened (intent.spec.ts; the launcher setting is off unless a spec opts in).
+c.WorkbenchApp.intent_timeout = 4
+
 # Feature-specific settings (desktop, IDE doubles, GPU replay) are added below.
 
 # RStudio Server cannot be installed on test machines: a clearly labelled double of
