@@ -67,12 +67,14 @@ async function recorder(context, page) {
 /** Totals over all responses, and over the static assets (JS/CSS/fonts/images). */
 function summarise(responses) {
   const isStatic = r =>
-    /\.(js|css|ttf|woff2?|svg|png|json|wasm)(\?|$)/.test(new URL(r.url).pathname) &&
-    !r.url.startsWith('data:');
+    /\.(js|css|ttf|woff2?|svg|png|json|wasm)(\?|$)/.test(
+      new URL(r.url).pathname
+    ) && !r.url.startsWith('data:');
   const stat = responses.filter(isStatic);
   const sum = (list, f) => list.reduce((n, r) => n + f(r), 0);
   const count = (list, f) => list.filter(f).length;
-  const distinct = (list, f) => [...new Set(list.map(f).filter(Boolean))].slice(0, 4);
+  const distinct = (list, f) =>
+    [...new Set(list.map(f).filter(Boolean))].slice(0, 4);
   const biggest = [...stat].sort((a, b) => b.decoded - a.decoded)[0];
   return {
     responses: responses.length,
@@ -116,7 +118,9 @@ async function timedOpen(context) {
   await page.goto(url, { timeout: TIMEOUT });
   await page.waitForSelector(target, { timeout: TIMEOUT });
   const ms = Date.now() - start;
-  await page.waitForLoadState('networkidle', { timeout: 10000 }).catch(() => {});
+  await page
+    .waitForLoadState('networkidle', { timeout: 10000 })
+    .catch(() => {});
   return { ms, assets: summary(), page };
 }
 
@@ -153,7 +157,9 @@ try {
     await page.goto(url, { timeout: TIMEOUT });
     await page.waitForSelector(target, { timeout: TIMEOUT });
     const ms = Date.now() - start;
-    await page.waitForLoadState('networkidle', { timeout: 10000 }).catch(() => {});
+    await page
+      .waitForLoadState('networkidle', { timeout: 10000 })
+      .catch(() => {});
     result = { ms, assets: summary() };
   } else if (mode === 'warm') {
     const prime = await browser.newContext({ viewport });

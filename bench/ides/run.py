@@ -26,6 +26,7 @@ import asyncio
 import json
 import math
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -391,7 +392,9 @@ class Bench:
         if not args.ab:
             del rows["tab_deflate"]
         tries = args.tries
-        print(f"workspace {self.root}; logs in {self.tmp}", flush=True)
+        print(
+            f"workspace {self.root}; logs in {self.tmp} (removed at the end unless --keep)"
+        )
         # One untimed open per path: every cold round then starts a used profile.
         print("== priming (untimed)", flush=True)
         attempt("prime ours", tries, lambda: self.cold_tab(self.bases["ours"]))
@@ -451,6 +454,8 @@ class Bench:
 
     def close(self) -> None:
         self.started.stop_all()
+        if not self.args.keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def med(values: list[float]) -> float:
@@ -616,6 +621,11 @@ def main() -> int:
         dest="ab",
         action="store_false",
         help="skip the WS deflate A/B server",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the temporary directory (servers' logs)",
     )
     bench = Bench(parser.parse_args())
     try:
