@@ -4,7 +4,7 @@
 //
 //   node click.mjs ours URL       the Workbench tile ([data-workbench-tile="desktop"]);
 //                                 the desktop opens in a JupyterLab tab
-//   node click.mjs jrdp URL       jupyter-remote-desktop-proxy's launcher entry ("Desktop",
+//   node click.mjs jrdp URL       jupyter-remote-desktop-proxy's launcher entry ("Desktop [↗]",
 //                                 jupyter-server-proxy's card); its page opens in a new
 //                                 browser window
 //
@@ -96,7 +96,7 @@ try {
           has: page.locator('[data-workbench-tile="desktop"]')
         })
       : page.locator('.jp-LauncherCard:visible', {
-          has: page.locator('.jp-LauncherCard-label', { hasText: /^Desktop$/ })
+          has: page.locator('.jp-LauncherCard-label', { hasText: /^Desktop( \[↗\])?$/ })
         });
   await tile.first().waitFor({ state: 'visible', timeout: 120000 });
   // Everything JupyterLab loads at start is in before the click.

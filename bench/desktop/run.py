@@ -669,6 +669,8 @@ def bench_ours(bench: Bench) -> tuple[dict[str, Any], Ours]:
         if result["novnc_at_load"] or not result["novnc_after_click"]:
             log("ours: the noVNC chunk was NOT fetched lazily (see novnc_at_load)")
             bench.failures.append("ours: noVNC chunk not lazy")
+    # The viewer resized the screen to its tab (scaling "remote"): a fresh desktop.
+    ours.stop_desktop()
     env = ours.ready_env()
     result["xvnc_argv"] = cmdline(ours.xvnc())
     watch = {"proxy (jupyter lab)": ours.server.pid, "Xvnc": ours.xvnc()}
