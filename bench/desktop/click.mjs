@@ -67,12 +67,14 @@ try {
   });
   await context.addInitScript(hooks);
   context.on('console', msg => {
-    if (msg.type() === 'error') process.stderr.write(`[console] ${msg.text()}\n`);
+    if (msg.type() === 'error')
+      process.stderr.write(`[console] ${msg.text()}\n`);
   });
   context.on('response', response => {
     const list = files[phase];
     const type = response.request().resourceType();
-    if (type !== 'script' && type !== 'stylesheet' && type !== 'document') return;
+    if (type !== 'script' && type !== 'stylesheet' && type !== 'document')
+      return;
     pending.push(
       response
         .body()
@@ -96,11 +98,15 @@ try {
           has: page.locator('[data-workbench-tile="desktop"]')
         })
       : page.locator('.jp-LauncherCard:visible', {
-          has: page.locator('.jp-LauncherCard-label', { hasText: /^Desktop( \[↗\])?$/ })
+          has: page.locator('.jp-LauncherCard-label', {
+            hasText: /^Desktop( \[↗\])?$/
+          })
         });
   await tile.first().waitFor({ state: 'visible', timeout: 120000 });
   // Everything JupyterLab loads at start is in before the click.
-  await page.waitForLoadState('networkidle', { timeout: 30000 }).catch(() => {});
+  await page
+    .waitForLoadState('networkidle', { timeout: 30000 })
+    .catch(() => {});
   await page.waitForTimeout(1000);
   await Promise.all(pending);
   phase = 'after';

@@ -16,7 +16,9 @@ const context = await browser.newContext({
   viewport: { width: 1920, height: 1080 }
 });
 const page = await context.newPage();
-page.on('console', msg => process.stderr.write(`[page ${msg.type()}] ${msg.text()}\n`));
+page.on('console', msg =>
+  process.stderr.write(`[page ${msg.type()}] ${msg.text()}\n`)
+);
 page.on('pageerror', err => process.stderr.write(`[page error] ${err}\n`));
 
 function reply(data) {

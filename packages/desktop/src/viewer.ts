@@ -135,7 +135,7 @@ export class DesktopViewer extends Widget {
    * Start the desktop if needed (the server restarts a dead Xvnc), then connect.
    *
    * The WebSocket opens only once the backend reports "running", so the first
-   * connection never races the VNC server's start.
+   * connection never races the VNC server's start; noVNC's chunk is fetched meanwhile.
    */
   async connect(): Promise<void> {
     const generation = ++this._generation;
@@ -144,12 +144,15 @@ export class DesktopViewer extends Widget {
     this._intent = null;
     this._clearRetry();
     this._setState(this._attempts > 0 ? 'reconnecting' : 'starting');
+    // noVNC's lazy chunk is fetched while the desktop starts: neither waits for the other.
+    const novnc = import('@novnc/novnc');
+    novnc.catch(() => undefined); // Awaited below; not an unhandled rejection meanwhile.
     const started = await this._ensureStarted(current);
     if (!started || !current()) {
       return;
     }
     this._setState(this._attempts > 0 ? 'reconnecting' : 'connecting');
-    const { default: RFBClass } = await import('@novnc/novnc');
+    const { default: RFBClass } = await novnc;
     if (!current()) {
       return;
     }
