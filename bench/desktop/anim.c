@@ -2,8 +2,11 @@
  * Full-screen animation for the desktop benchmark: a borderless window covering the
  * whole X screen whose every pixel changes each frame (moving colour gradients, which
  * compress like rendered 3D content, not like noise). Draws at most --fps frames per
- * second (default 60) with XPutImage and XSync, and prints how many frames it drew
- * each second on stdout. Build: cc -O2 -o anim anim.c -lX11
+ * second (default 60) with XPutImage and XSync. Prints "size WxH", then one line per
+ * frame: "frame T" with T the wall-clock time (epoch ms, CLOCK_REALTIME, the clock the
+ * browser's Date.now() reads) at which XSync returned, i.e. Xvnc has the frame; the
+ * benchmark counts the frames drawn inside the browser's measuring window.
+ * Build: cc -O2 -o anim anim.c -lX11
  */
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
@@ -11,6 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+static double epoch_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 static double now(void) {
     struct timespec ts;
@@ -39,8 +48,8 @@ int main(int argc, char **argv) {
     XSync(dpy, False);
     printf("size %dx%d\n", w, h);
     fflush(stdout);
-    double frame_time = 1.0 / fps, next = now(), second = now();
-    unsigned long frames = 0, t = 0;
+    double frame_time = 1.0 / fps, next = now();
+    unsigned long t = 0;
     for (;;) {
         for (int y = 0; y < h; y++) {
             unsigned int g = (unsigned int)((y + t * 3) & 255) << 8;
@@ -54,14 +63,8 @@ int main(int argc, char **argv) {
         XPutImage(dpy, win, gc, image, 0, 0, 0, 0, w, h);
         XSync(dpy, False);
         t++;
-        frames++;
-        double current = now();
-        if (current - second >= 1.0) {
-            printf("%lu\n", frames);
-            fflush(stdout);
-            frames = 0;
-            second = current;
-        }
+        printf("frame %.1f\n", epoch_ms());
+        fflush(stdout);
         next += frame_time;
         double wait = next - now();
         if (wait > 0) {

@@ -1,9 +1,11 @@
 // Browser side of the desktop benchmark: one headless Chromium page running noVNC
 // (bench/desktop/page.html), driven by JSON lines on stdin; answers JSON lines on stdout.
+// The page's console messages and errors go to stderr (the bench prints its tail when a
+// measurement fails).
 //   {"cmd": "open", "page": "http://…/page.html"}
 //   {"cmd": "connect", "url": "ws://…", "retries": 5}  → {started, connected, painted, attempts}
 //   {"cmd": "key", "n": 20}                            → {median, samples}
-//   {"cmd": "fps", "seconds": 5}                       → {fps}
+//   {"cmd": "fps", "seconds": 5}                       → {start, end, frames, messages, bytes}
 //   {"cmd": "disconnect"} / {"cmd": "quit"}
 import readline from 'node:readline';
 
@@ -14,6 +16,10 @@ const context = await browser.newContext({
   viewport: { width: 1920, height: 1080 }
 });
 const page = await context.newPage();
+page.on('console', msg =>
+  process.stderr.write(`[page ${msg.type()}] ${msg.text()}\n`)
+);
+page.on('pageerror', err => process.stderr.write(`[page error] ${err}\n`));
 
 function reply(data) {
   process.stdout.write(JSON.stringify(data) + '\n');
@@ -56,7 +62,7 @@ for await (const line of lines) {
         s => window.bench.fps(s),
         msg.seconds || 5
       );
-      reply({ ok: true, fps });
+      reply({ ok: true, ...fps });
     } else if (msg.cmd === 'disconnect') {
       await page.evaluate(() => window.bench.disconnect());
       reply({ ok: true });
@@ -67,6 +73,7 @@ for await (const line of lines) {
       reply({ ok: false, error: `unknown command ${msg.cmd}` });
     }
   } catch (err) {
+    process.stderr.write(`[driver] ${msg.cmd} failed: ${err.stack || err}\n`);
     reply({ ok: false, error: String(err.message || err) });
   }
 }

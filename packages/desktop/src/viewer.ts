@@ -135,8 +135,7 @@ export class DesktopViewer extends Widget {
    * Start the desktop if needed (the server restarts a dead Xvnc), then connect.
    *
    * The WebSocket opens only once the backend reports "running", so the first
-   * connection never races the VNC server's start; noVNC's chunk is fetched
-   * meanwhile.
+   * connection never races the VNC server's start; noVNC's chunk is fetched meanwhile.
    */
   async connect(): Promise<void> {
     const generation = ++this._generation;
@@ -145,10 +144,9 @@ export class DesktopViewer extends Widget {
     this._intent = null;
     this._clearRetry();
     this._setState(this._attempts > 0 ? 'reconnecting' : 'starting');
-    // noVNC's chunk loads while the desktop starts, off the critical path (awaited
-    // below; a start that fails never reads it, hence the no-op catch).
+    // noVNC's lazy chunk is fetched while the desktop starts: neither waits for the other.
     const novnc = import('@novnc/novnc');
-    novnc.catch(() => undefined);
+    novnc.catch(() => undefined); // Awaited below; not an unhandled rejection meanwhile.
     const started = await this._ensureStarted(current);
     if (!started || !current()) {
       return;
