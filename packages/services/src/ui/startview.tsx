@@ -219,6 +219,8 @@ function LogTail(props: {
         ref={ref}
         role="log"
         aria-label={props.label}
+        // Scrollable: keyboard users scroll it once it has focus.
+        tabIndex={0}
       >
         {text}
       </pre>
