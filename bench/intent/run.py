@@ -51,6 +51,39 @@ def _ides_helpers():  # the IDE bench's server helpers (free_port, start_lab, wa
     return module
 
 
+def start_lab(port: int, root: str, extra: list[str], env: dict) -> subprocess.Popen:
+    """JupyterLab with the Workbench (no token: the bench's own port on 127.0.0.1)."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            f"--port={port}",
+            "--no-browser",
+            "--ServerApp.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            "--ServerApp.allow_root=True",
+            f"--ServerApp.root_dir={root}",
+            "--ServerApp.ip=127.0.0.1",
+            *extra,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def post(url: str) -> None:
+    """POST ``{}``; a refusal is printed (the timing that follows says what it cost)."""
+    request = urllib.request.Request(url, data=b"{}", method="POST")
+    try:
+        urllib.request.urlopen(request, timeout=120).close()
+    except OSError as err:
+        print(f"  (POST {url}: {err})", file=sys.stderr)
+
+
 def write_settings(settings_dir: Path, names: list[str], delay: int) -> None:
     """The launcher's user settings: start on intent for ``names`` (none: off)."""
     path = (
@@ -111,8 +144,7 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="wb-bench-intent-"))
     settings_dir = root / ".settings"
     port = ides.free_port()
-    lab = ides.start_lab(
-        sys.executable,
+    lab = start_lab(
         port,
         str(root),
         [
@@ -134,9 +166,9 @@ def main() -> int:
                         write_settings(
                             settings_dir, names if mode == "on" else [], args.delay
                         )
-                        ides.post(f"{base}/workbench/api/backends/{name}/stop")
+                        post(f"{base}/workbench/api/backends/{name}/stop")
                         if mode == "warm":
-                            ides.post(f"{base}/workbench/api/backends/{name}/start")
+                            post(f"{base}/workbench/api/backends/{name}/start")
                         time.sleep(1)  # let the machine settle after the stop/start
                         try:
                             ms = drive(f"{base}/lab", name, args.rest)
@@ -152,7 +184,7 @@ def main() -> int:
                         )
                         break
             for name in names:
-                ides.post(f"{base}/workbench/api/backends/{name}/stop")
+                post(f"{base}/workbench/api/backends/{name}/stop")
     finally:
         lab.terminate()
         try:
